@@ -1,0 +1,31 @@
+# libevm: the integrated event manager (user/evm*.c, public header user/evm.h).
+EVM_SRCS    := $(sort $(wildcard user/evm*.c))
+EVM_LIBS    := -lpthread
+EVM_A       := $(BUILD)/libevm.a
+EVM_SO      := $(BUILD)/libevm.so.0
+EVM_A_ASAN  := $(BUILD)/asan/libevm.a
+EVM_A_TSAN  := $(BUILD)/tsan/libevm.a
+
+all: $(EVM_A) $(EVM_SO)
+
+$(EVM_A): $(EVM_SRCS:%.c=$(BUILD)/obj/%.o)
+	$(AR) rcs $@ $^
+$(EVM_A_ASAN): $(EVM_SRCS:%.c=$(BUILD)/asan/%.o)
+	$(AR) rcs $@ $^
+$(EVM_A_TSAN): $(EVM_SRCS:%.c=$(BUILD)/tsan/%.o)
+	$(AR) rcs $@ $^
+$(EVM_SO): $(EVM_SRCS:%.c=$(BUILD)/obj/%.o)
+	$(CC) -shared -Wl,-soname,libevm.so.0 -o $@ $^ $(EVM_LIBS)
+	ln -sf libevm.so.0 $(BUILD)/libevm.so
+
+$(BUILD)/libevm.pc: user/libevm.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
+
+# make install PREFIX=...: library, header, pkg-config file.
+install: $(EVM_A) $(EVM_SO) $(BUILD)/libevm.pc
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(EVM_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(EVM_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libevm.so.0 $(DESTDIR)$(PREFIX)/lib/libevm.so
+	install -m 644 user/evm.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libevm.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
