@@ -11,8 +11,8 @@
 #   user/evload.mk   evload, the workloads built on libevm
 #   bpf/bpf.mk       the BPF pipeline: vmlinux.h, clang -target bpf, skeletons
 #   tools/evtrace.mk evtrace, the CLI
-#   tests/tests.mk   the test suites
-#   bench/bench.mk   the benchmarks
+#   tests/*.mk       the test suites (each appends to TEST_TARGETS)
+#   bench/*.mk       the benchmarks (each appends to BENCH_TARGETS)
 
 SHELL      := /bin/bash
 BUILD      := build
@@ -76,12 +76,13 @@ HIST_LIBS := -ljson-c
 TEST_TARGETS  :=
 BENCH_TARGETS :=
 
+# Order matters: later fragments name earlier ones' outputs as prerequisites.
 include user/libevm.mk
 include user/evload.mk
 include bpf/bpf.mk
 include tools/evtrace.mk
-include tests/tests.mk
-include bench/bench.mk
+include $(sort $(wildcard tests/*.mk))
+include $(sort $(wildcard bench/*.mk))
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed"
