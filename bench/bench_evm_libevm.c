@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench-evm peer: libevm. Ping-pong: one loop per thread, a notify source
+ * (eventfd) on each, evm_notify_post() to the other side. Timers:
+ * evm_add_timer() one-shot, relative, CLOCK_MONOTONIC, on the shared
+ * timerfd + heap (not dedicated).
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include "bench_evm.h"
+#include "evm.h"
+
+static struct {
+	struct pp *pp;
+	evm_loop *loop;
+	evm_source *notify;
+} side[2];
+
+static int evm_pp_cb(evm_source *src, uint64_t value, void *userdata)
+{
+	int s = (int)(intptr_t)userdata;
+
+	(void)src;
+	(void)value;
+	if (!pp_turn(side[s].pp, s))
+		return evm_loop_exit(side[s].loop, 0);
+	return evm_notify_post(side[!s].notify, 1);
+}
+
+static int evm_pp_init(struct pp *pp, int s)
+{
+	int r;
+
+	side[s].pp = pp;
+	r = evm_loop_new(&side[s].loop);
+	if (r < 0)
+		return r;
+	return evm_add_notify(side[s].loop, &side[s].notify, 0, evm_pp_cb,
+			      (void *)(intptr_t)s);
+}
+
+static int evm_pp_wake(int s)
+{
+	return evm_notify_post(side[s].notify, 1);
+}
+
+static int evm_pp_run(int s)
+{
+	int r = evm_loop_run(side[s].loop);
+
+	return r < 0 ? r : 0;
+}
+
+static void evm_pp_fini(int s)
+{
+	side[s].loop = evm_loop_free(side[s].loop);
+	side[s].notify = NULL;
+}
+
+const struct pp_peer pp_libevm = {
+	.name = "libevm",
+	.how = "evm_add_notify (eventfd) per side, evm_notify_post",
+	.init = evm_pp_init,
+	.run = evm_pp_run,
+	.wake = evm_pp_wake,
+	.fini = evm_pp_fini,
+};
+
+/* ---- timers ---------------------------------------------------------------- */
+
+static int evm_tc_cb(evm_source *src, uint64_t expirations, int error,
+		     void *userdata)
+{
+	struct tc *t = userdata;
+
+	(void)expirations;
+	(void)error;
+	if (tc_fired(t))
+		return evm_loop_exit(evm_source_get_loop(src), 0);
+	return 0;
+}
+
+static int evm_tc_run(struct tc *t)
+{
+	evm_loop *l;
+	uint64_t cpu;
+	unsigned i;
+	int r;
+
+	r = evm_loop_new(&l);
+	if (r < 0)
+		return r;
+	t->t_arm0 = bench_now_ns();
+	for (i = 0; i < t->n; i++) {
+		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC,
+				  (uint64_t)t->timeout_ms[i] * 1000000, 0, 0,
+				  evm_tc_cb, t);
+		if (r < 0)
+			goto out;
+	}
+	t->t_arm1 = bench_now_ns();
+	cpu = bench_thread_cpu_ns();
+	r = evm_loop_run(l);
+	t->cpu_ns = bench_thread_cpu_ns() - cpu;
+out:
+	evm_loop_free(l);
+	return r < 0 ? r : 0;
+}
+
+const struct tc_peer tc_libevm = {
+	.name = "libevm",
+	.how = "evm_add_timer(CLOCK_MONOTONIC, relative, one-shot), shared timerfd + heap",
+	.run = evm_tc_run,
+};
