@@ -18,10 +18,12 @@
 #ifndef BENCH_EVM_H
 #define BENCH_EVM_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint64_t bench_now_ns(void)
 {
@@ -29,6 +31,21 @@ static inline uint64_t bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* For the peers that drive an eventfd themselves: post 1; consume it. */
+static inline int bench_efd_post(int fd)
+{
+	uint64_t one = 1;
+
+	return write(fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+static inline bool bench_efd_take(int fd)
+{
+	uint64_t v;
+
+	return read(fd, &v, sizeof(v)) == sizeof(v);
 }
 
 /* ---- ping-pong ------------------------------------------------------------ */
@@ -64,8 +81,9 @@ static inline bool pp_turn(struct pp *pp, int side)
 }
 
 /*
- * A peer's ping-pong. Each side's init, run and fini are called from that
- * side's own thread; B's init completes before A calls start().
+ * A peer's ping-pong. Each side's init and run are called from that side's
+ * own thread, B's init completing before A's first wakeup; both fini calls
+ * come from A's thread once B's thread has been joined.
  *   init   create the side's loop and the source that wakes it
  *   run    run the loop until pp_turn() says stop
  *   wake   wake the given side from the other thread (the driver uses it
@@ -93,6 +111,8 @@ struct tc {
 	uint64_t t_arm1;	/* after arming the last */
 	uint64_t t_last;	/* when the last timer fired */
 	uint64_t cpu_ns;	/* thread CPU time from t_arm1 to t_last */
+	uint64_t sleeps;	/* times the loop blocked meanwhile (voluntary
+				 * context switches of the thread) */
 };
 
 /* The common part of every timer callback: true once all have fired. */
@@ -104,14 +124,34 @@ static inline bool tc_fired(struct tc *t)
 	return true;
 }
 
-/* Arm all timers (stamping t_arm0/t_arm1), run until all fired, free. */
+uint64_t bench_thread_cpu_ns(void);
+uint64_t bench_thread_sleeps(void);
+
+/* A peer's run: tc_arm_begin(), arm every timer, tc_arm_end(), run the loop
+ * until all fired, tc_run_end(), free. */
+static inline void tc_arm_begin(struct tc *t)
+{
+	t->t_arm0 = bench_now_ns();
+}
+
+static inline void tc_arm_end(struct tc *t)
+{
+	t->t_arm1 = bench_now_ns();
+	t->sleeps = bench_thread_sleeps();
+	t->cpu_ns = bench_thread_cpu_ns();
+}
+
+static inline void tc_run_end(struct tc *t)
+{
+	t->cpu_ns = bench_thread_cpu_ns() - t->cpu_ns;
+	t->sleeps = bench_thread_sleeps() - t->sleeps;
+}
+
 struct tc_peer {
 	const char *name;
 	const char *how;
 	int (*run)(struct tc *t);
 };
-
-uint64_t bench_thread_cpu_ns(void);
 
 /* The peers. */
 extern const struct pp_peer pp_epoll, pp_libevm, pp_libev, pp_libevent,

@@ -37,15 +37,12 @@ static int ep_init(struct pp *pp, int s)
 
 static int ep_wake(int s)
 {
-	uint64_t one = 1;
-
-	return write(side[s].efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+	return bench_efd_post(side[s].efd);
 }
 
 static int ep_run(int s)
 {
 	struct epoll_event ev;
-	uint64_t v;
 	int n;
 
 	for (;;) {
@@ -55,11 +52,11 @@ static int ep_run(int s)
 				continue;
 			return -errno;
 		}
-		if (read(side[s].efd, &v, sizeof(v)) != sizeof(v))
+		if (!bench_efd_take(side[s].efd))
 			continue;
 		if (!pp_turn(side[s].pp, s))
 			return 0;
-		ep_wake(!s);
+		bench_efd_post(side[!s].efd);
 	}
 }
 

@@ -83,7 +83,6 @@ static int ev_tc_run(struct tc *t)
 {
 	struct ev_loop *loop;
 	ev_timer *w;
-	uint64_t cpu;
 	unsigned i;
 
 	loop = ev_loop_new(EVBACKEND_EPOLL);
@@ -91,7 +90,7 @@ static int ev_tc_run(struct tc *t)
 		return -ENOMEM;
 	/* The watchers are the caller's memory: allocating them is part of
 	 * arming (libevm allocates its sources inside evm_add_timer). */
-	t->t_arm0 = bench_now_ns();
+	tc_arm_begin(t);
 	w = calloc(t->n, sizeof(*w));
 	if (!w) {
 		ev_loop_destroy(loop);
@@ -103,10 +102,9 @@ static int ev_tc_run(struct tc *t)
 		w[i].data = t;
 		ev_timer_start(loop, &w[i]);
 	}
-	t->t_arm1 = bench_now_ns();
-	cpu = bench_thread_cpu_ns();
+	tc_arm_end(t);
 	ev_run(loop, 0);
-	t->cpu_ns = bench_thread_cpu_ns() - cpu;
+	tc_run_end(t);
 	ev_loop_destroy(loop);
 	free(w);
 	return 0;

@@ -84,14 +84,13 @@ static int evm_tc_cb(evm_source *src, uint64_t expirations, int error,
 static int evm_tc_run(struct tc *t)
 {
 	evm_loop *l;
-	uint64_t cpu;
 	unsigned i;
 	int r;
 
 	r = evm_loop_new(&l);
 	if (r < 0)
 		return r;
-	t->t_arm0 = bench_now_ns();
+	tc_arm_begin(t);
 	for (i = 0; i < t->n; i++) {
 		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC,
 				  (uint64_t)t->timeout_ms[i] * 1000000, 0, 0,
@@ -99,10 +98,9 @@ static int evm_tc_run(struct tc *t)
 		if (r < 0)
 			goto out;
 	}
-	t->t_arm1 = bench_now_ns();
-	cpu = bench_thread_cpu_ns();
+	tc_arm_end(t);
 	r = evm_loop_run(l);
-	t->cpu_ns = bench_thread_cpu_ns() - cpu;
+	tc_run_end(t);
 out:
 	evm_loop_free(l);
 	return r < 0 ? r : 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Types shared by the BPF tracers (bpf/*.bpf.c) and user space (tools/).
+ * Types shared by the BPF tracers (bpf/evtrace.bpf.c) and user space (tools/).
  * The BPF side fills per-CPU maps keyed by (kind, stage); user space reads
  * and merges them into a struct evtrace_report (tools/report.h).
  */
@@ -45,6 +45,68 @@ enum evt_counter {
 	EVT_CNT_WAKE_NONE = 6,  /* receiver already running: no wakeup needed */
 	EVT_CNT_SENDS = 7,      /* sending syscalls / timer expiries seen */
 	EVT_CNT_MAX
+};
+
+/*
+ * What the tracer measures, precisely (bpf/evtrace.bpf.c):
+ *
+ *   events    consumptions by a target that match a send the tracer saw:
+ *             one read(2) of an eventfd, timerfd or pipe returning data, one
+ *             siginfo read from a signalfd, one rt_sigtimedwait returning a
+ *             signal, one signal_deliver to a handler. Consumptions with no
+ *             send seen count as unmatched instead (events + unmatched = all).
+ *   coalesced eventfd: value read - 1; timerfd: expirations read - 1; pipe:
+ *             writes merged into one read - 1; signals: sends that found the
+ *             signal already pending (signal_generate's result).
+ *   stages    total: one per event. send and return: one per event whose
+ *             receiver was woken by the send (or found still on its CPU);
+ *             wake: one per real wakeup (wakes same_cpu + cross_cpu);
+ *             dispatch: one per event followed by libevm's USDT probe.
+ *             sender_cost: one per sending syscall (timerfd: per expiry,
+ *             the time inside the timer callback).
+ *   wakes     same_cpu / cross_cpu: switched in on the waker's CPU or not;
+ *             none: queued while the receiver was busy (or still on CPU).
+ */
+
+/* Per-event record streamed through the ring buffer (--events FILE). */
+struct evt_record {
+	unsigned long long ts;         /* end of the event, CLOCK_MONOTONIC ns */
+	unsigned long long send_ns;    /* 0 when not measured */
+	unsigned long long wake_ns;
+	unsigned long long return_ns;
+	unsigned long long dispatch_ns;
+	unsigned long long total_ns;
+	unsigned long long late_ns;    /* timerfd lateness */
+	unsigned int pid, tid;         /* the receiver */
+	unsigned int coalesced;
+	unsigned char kind;            /* enum evt_kind */
+	unsigned char wake;            /* 0 none, 1 same CPU, 2 cross CPU */
+	unsigned char pad[2];
+};
+
+/* How the programs are attached (evt_config.mode). */
+enum evt_mode {
+	EVT_MODE_TP_BTF = 0,    /* tp_btf + task storage */
+	EVT_MODE_RAW_TP = 1,    /* raw_tp + per-thread hash */
+	EVT_MODE_TRACEPOINT = 2,/* classic tracepoints (tracefs) + per-thread hash */
+};
+
+/* Read-only configuration, set by user space before load. */
+struct evt_config {
+	unsigned long long eventfd_poll;    /* f_op->poll of each fd type (kallsyms) */
+	unsigned long long timerfd_poll;
+	unsigned long long signalfd_poll;
+	unsigned long long pipe_poll;
+	unsigned long long timerfd_tmrproc; /* hrtimer->function of a timerfd */
+	unsigned int target_tgid;           /* 0 with all */
+	unsigned int self_tgid;             /* never traced */
+	unsigned char all;
+	unsigned char follow;
+	unsigned char events;               /* stream per-event records */
+	unsigned char mode;                 /* enum evt_mode */
+	unsigned char hooks_only;           /* programs return at once: the
+					     * attach cost alone (overhead floor) */
+	unsigned char pad[7];
 };
 
 #endif /* EVTRACE_H */

@@ -10,8 +10,13 @@
  *        "coalesced": N, "stages": {"send": H, "wake": H, "return": H,
  *        "dispatch": H, "total": H, "timer_late": H}, "sender_cost": H,
  *        "wakes": {"same_cpu": N, "cross_cpu": N, "none": N}}},
- *    "ringbuf": {"records": N, "dropped": N}}
+ *    "ringbuf": {"records": N, "dropped": N}, "tracer": {"missed_runs": N}}
  *   H = {"count","min","p50","p90","p99","p999","max","mean"} in ns.
+ * Extras: "format": 1 at the top; per mechanism "sends" (sending syscalls or
+ * timer expiries seen) and "total_buckets": [[low_ns, count], ...], the
+ * non-empty buckets of the total histogram, so that `evtrace report FILE` can
+ * draw the bars again. A mechanism appears when any of its counters is
+ * non-zero (lost or unmatched events are never left out).
  */
 #ifndef EVTRACE_REPORT_H
 #define EVTRACE_REPORT_H
@@ -50,12 +55,29 @@ struct evtrace_report {
 	struct evtrace_settings settings;
 	struct evtrace_kind_report kind[EVT_KIND_MAX];
 	uint64_t ringbuf_records, ringbuf_dropped;
+	/* BPF program runs the kernel skipped because another program was
+	 * running on that CPU (tracer_misses): a skipped hook can turn an event
+	 * into an unmatched one */
+	uint64_t missed_runs;
 	bool from_json;         /* only summaries are valid (no bars) */
 };
 
 const char *evt_kind_name(enum evt_kind k);     /* "signal", "sigwait", ... */
 const char *evt_stage_name(enum evt_stage s);   /* "send", "wake", ... */
 int evt_kind_from_name(const char *name);       /* -EINVAL if unknown */
+int evt_stage_from_name(const char *name);      /* JSON key; -EINVAL if unknown */
+
+/* Whether kind k has anything to report (any counter or stage non-zero). */
+bool report_kind_active(const struct evtrace_report *r, enum evt_kind k);
+/* Adds src's counters, histograms and duration to dst, then summarizes dst
+ * (interval reports add up to the whole run). */
+void report_merge(struct evtrace_report *dst, const struct evtrace_report *src);
+/* out = cur - prev, for two cumulative reports of one tracer (interval
+ * reports without clearing the maps, so no event is lost in between): exact
+ * counts, buckets, sums; min and max are the edges of the outermost non-empty
+ * buckets, clamped to cur's. Settings from cur; summarizes out. */
+void report_diff(struct evtrace_report *out, const struct evtrace_report *cur,
+		 const struct evtrace_report *prev);
 
 /* Fills sum[] from hist[] for every kind. */
 void report_summarize(struct evtrace_report *r);

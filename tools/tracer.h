@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tracer: loads the BPF programs (bpf/*.bpf.c skeletons), probes the
+ * The tracer: loads the BPF programs (bpf/evtrace.bpf.c, build/evtrace.skel.h), probes the
  * kernel's features, attaches, and collects the per-CPU maps into a report.
  * Used by every evtrace subcommand that traces (run, attach, bench).
  */
@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "report.h"
@@ -27,6 +28,9 @@ struct tracer_opts {
 				 * attach for the dispatch stage, or NULL: found
 				 * from /proc/PID/maps when possible */
 	int verbose;            /* -v: libbpf debug output */
+	bool no_dispatch;       /* leave libevm's USDT probe alone: no dispatch
+				 * stage, and no uprobe trap (~0.3-0.6 us) per
+				 * callback in the traced program */
 };
 
 /* Checks privileges, BTF, features; loads and attaches. 0, or a negative
@@ -42,5 +46,25 @@ int tracer_collect(struct tracer *t, struct evtrace_report *out);
 int tracer_reset(struct tracer *t);
 /* Detaches and unloads everything. NULL allowed. */
 void tracer_close(struct tracer *t);
+
+/* Attaches libevm's USDT probe (dispatch stage) in binary, an executable
+ * linking libevm statically or libevm.so, for every process running it (the
+ * BPF side keeps to the targets). tracer_open does it itself from
+ * opts->usdt_binary or the target's /proc/PID/exe and maps; `evtrace run`
+ * should pass the command's resolved path in opts->usdt_binary, since
+ * /proc/PID/exe is still evtrace before the exec. 0, -ENOENT when the file
+ * has no libevm probes, or a negative errno. */
+int tracer_attach_usdt(struct tracer *t, const char *binary);
+/* "tp_btf", "raw_tp" or "tracepoint": the mode the feature probe chose. */
+const char *tracer_attach_mode(const struct tracer *t);
+/* The kernel ids of the programs loaded (all named evt_*): up to max in ids,
+ * returns how many there are. After tracer_close none of them exists. */
+int tracer_prog_ids(const struct tracer *t, unsigned int *ids, int max);
+/* Program runs the kernel skipped because another BPF program was running
+ * on that CPU (bpf_prog_info.recursion_misses, summed). Classic tracepoints
+ * skip any nesting (an hrtimer interrupting a syscall hook), tp_btf and
+ * raw_tp only a program nesting in itself. A skipped hook can turn an
+ * event into an unmatched one: worth printing when not 0. */
+uint64_t tracer_misses(const struct tracer *t);
 
 #endif /* EVTRACE_TRACER_H */

@@ -25,7 +25,9 @@
  *     value (the loop stops); 0 or positive means carry on.
  *   - A loop is used by one thread. The only calls that are safe from any
  *     thread, or from a signal handler, are evm_notify_post() and
- *     evm_loop_exit_async().
+ *     evm_loop_exit_async() (the source or loop must outlive such calls).
+ *   - Not from inside a callback: evm_loop_run()/evm_loop_run_once() of the
+ *     same loop (-EBUSY) and evm_loop_free() of the loop.
  *   - After fork(), every call on a loop inherited from the parent fails with
  *     -ECHILD (evm_loop_free() in the child releases the memory without
  *     touching the parent's kernel objects).
@@ -49,6 +51,45 @@
  *   (kind, fd, wake_ns): the source kind (enum evm_source_kind), the fd that
  *   became ready and the CLOCK_MONOTONIC time at which the loop's epoll_wait
  *   returned, so a tracer can measure "left the syscall -> callback ran".
+ *   Argument types: int, int, uint64_t. The probes have semaphores
+ *   (evm_dispatch_begin_semaphore, evm_dispatch_end_semaphore): the loop
+ *   reads the clock at wake-up only while a tracer is attached (libbpf's
+ *   bpf_program__attach_usdt and bpftrace raise them). Defer and exit hooks
+ *   fire the probes with fd -1 and the wake_ns of the last wake-up.
+ *
+ * Example
+ *
+ *	static int on_tick(evm_source *s, uint64_t expirations, int error, void *ud)
+ *	{
+ *		printf("tick x%" PRIu64 "\n", expirations);
+ *		return 0;
+ *	}
+ *
+ *	static int on_term(evm_source *s, const struct signalfd_siginfo *si, void *ud)
+ *	{
+ *		return evm_loop_exit(evm_source_get_loop(s), 0);
+ *	}
+ *
+ *	int main(void)
+ *	{
+ *		evm_loop *l;
+ *		int r;
+ *
+ *		evm_signals_block_many(SIGTERM, SIGINT, 0); // before any thread
+ *		if ((r = evm_loop_new(&l)) < 0)
+ *			return 1;
+ *		evm_add_timer(l, NULL, CLOCK_MONOTONIC, 100000000, 100000000, 0,
+ *			      on_tick, NULL);
+ *		evm_add_signal(l, NULL, SIGTERM, on_term, NULL);
+ *		evm_add_signal(l, NULL, SIGINT, on_term, NULL);
+ *		r = evm_loop_run(l);
+ *		if (r < 0)
+ *			fprintf(stderr, "%s: %s\n", strerror(-r), evm_loop_error(l));
+ *		evm_loop_free(l);
+ *		return r < 0;
+ *	}
+ *
+ * Build: cc app.c $(pkg-config --cflags --libs libevm)
  */
 #ifndef EVM_H
 #define EVM_H
@@ -88,12 +129,16 @@ int evm_loop_new(evm_loop **ret);
 evm_loop *evm_loop_free(evm_loop *l);
 /* Runs until evm_loop_exit(); returns the exit code, or a negative errno. */
 int evm_loop_run(evm_loop *l);
-/* One iteration: waits at most timeout_ms (-1: no limit, 0: poll), dispatches
- * what is ready. Returns the number of sources dispatched, or a negative
- * errno (a callback's negative return included). */
+/* One iteration: runs the enabled defer hooks, waits at most timeout_ms
+ * (-1: no limit, 0: poll; 0 as well while a defer is enabled or an exit is
+ * pending), dispatches what is ready. If an exit was requested, the exit
+ * hooks run at the end of that iteration (so they run for an embedded loop
+ * too). Returns the number of sources dispatched (defer hooks
+ * included), or a negative errno (a callback's negative return included). */
 int evm_loop_run_once(evm_loop *l, int timeout_ms);
 /* Asks the loop to exit with code (>= 0); exit sources run, then run()
- * returns code. From the loop's own thread. */
+ * returns code. From the loop's own thread. The loop may be run again
+ * afterwards. */
 int evm_loop_exit(evm_loop *l, int code);
 /* The same, from any thread or a signal handler (async-signal-safe). */
 int evm_loop_exit_async(evm_loop *l, int code);
@@ -101,17 +146,26 @@ int evm_loop_exit_async(evm_loop *l, int code);
  * evm_loop_run_once(l, 0). */
 int evm_loop_get_fd(const evm_loop *l);
 /* The time the current iteration woke up, cached (CLOCK_MONOTONIC ns
- * and the given clock). Before the first iteration: the time of the call. */
+ * and the given clock). Before the first iteration: the time of the call.
+ * Clocks: CLOCK_MONOTONIC, CLOCK_REALTIME(_ALARM), CLOCK_BOOTTIME(_ALARM),
+ * CLOCK_TAI; others -EINVAL. Each clock is read once per iteration:
+ * at wake-up while a USDT probe is attached, otherwise (to keep the
+ * hot path at one epoll_wait and one read) at the first use in the
+ * iteration, typically the first callback. Every later call in the same
+ * iteration returns the same value. */
 int evm_loop_now(evm_loop *l, clockid_t clock, uint64_t *ret_ns);
 /* A human explanation of the last failure of a call on this loop ("" if none). */
 const char *evm_loop_error(const evm_loop *l);
 
 /* ---- sources, common ------------------------------------------------------- */
 
-/* Removes and frees a source. Safe inside callbacks. NULL allowed. Returns NULL. */
+/* Removes and frees a source. Safe inside callbacks (its own included; a
+ * source freed while others of the same iteration are pending is not called
+ * again). NULL allowed. Returns NULL. */
 evm_source *evm_source_free(evm_source *s);
 int evm_source_set_enabled(evm_source *s, enum evm_enabled mode);
 int evm_source_get_enabled(const evm_source *s);
+/* (enum evm_source_kind)-EINVAL for NULL. */
 enum evm_source_kind evm_source_get_kind(const evm_source *s);
 void *evm_source_get_userdata(const evm_source *s);
 evm_loop *evm_source_get_loop(const evm_source *s);
@@ -124,7 +178,10 @@ int evm_source_get_fd(const evm_source *s);
 
 typedef int (*evm_io_cb)(evm_source *s, int fd, uint32_t revents, void *userdata);
 /* events: EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLET, ... The loop does
- * not own fd (it never closes it). */
+ * not own fd (it never closes it). EPOLLONESHOT and EPOLLEXCLUSIVE: -EINVAL
+ * (use evm_source_set_enabled(s, EVM_ONESHOT)). fd not open: -EBADF; fd
+ * that epoll cannot watch (a regular file): -EPERM; fd already watched by
+ * this loop: -EEXIST. */
 int evm_add_io(evm_loop *l, evm_source **ret, int fd, uint32_t events,
 	       evm_io_cb cb, void *userdata);
 int evm_io_set_events(evm_source *s, uint32_t events);
@@ -140,22 +197,28 @@ enum evm_timer_flags {
 };
 
 /* expirations >= 1: how many periods elapsed since the last callback
- * (> 1 means overruns, never hidden). error is 0, or -ECANCELED. */
+ * (> 1 means overruns, never hidden). error is 0, or -ECANCELED (then
+ * expirations is 0: the clock was set; the timer stays armed for the same
+ * absolute time). */
 typedef int (*evm_timer_cb)(evm_source *s, uint64_t expirations, int error,
 			    void *userdata);
 /* clock: CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM,
  * CLOCK_BOOTTIME_ALARM (the alarm clocks need CAP_WAKE_ALARM: -EPERM).
  * value_ns: first expiry (relative to now, or absolute), > 0.
  * interval_ns: period, 0 for one-shot (a one-shot timer is EVM_OFF after it
- * fired; re-arm it with evm_timer_set()). */
+ * fired; re-arm it with evm_timer_set()), at most 2^62 ns.
+ * Out-of-range values, unknown flags, CANCEL_ON_SET without ABSOLUTE on a
+ * realtime clock: -EINVAL. */
 int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 		  uint64_t value_ns, uint64_t interval_ns, unsigned flags,
 		  evm_timer_cb cb, void *userdata);
 /* Re-arms (and enables) a timer; flags as for evm_add_timer except that
- * DEDICATED and CANCEL_ON_SET cannot change. */
+ * DEDICATED and CANCEL_ON_SET cannot change (those bits are ignored: the
+ * timer keeps what it was created with). */
 int evm_timer_set(evm_source *s, uint64_t value_ns, uint64_t interval_ns,
 		  unsigned flags);
-/* The absolute expiry (on the timer's clock) the timer is armed for next. */
+/* The absolute expiry (on the timer's clock) the timer is armed for next
+ * (for a one-shot timer that fired: the time it was armed for). */
 int evm_timer_get_next(const evm_source *s, uint64_t *ret_ns);
 
 /* ---- signalfd ------------------------------------------------------------- */
@@ -177,8 +240,10 @@ int evm_signals_block_many(int signo, ...);
 typedef int (*evm_handler_cb)(evm_source *s, const siginfo_t *si, void *userdata);
 /* Installs a SA_SIGINFO handler for signo (process-wide; one handler source
  * per signal in the process: -EBUSY otherwise). The handler copies the
- * siginfo into a lock-free queue and posts the loop's eventfd. If the queue is
- * full the siginfo is dropped and counted (evm_handler_get_dropped()). */
+ * siginfo into a lock-free queue (256 entries) and posts the source's
+ * eventfd. If the queue is full the siginfo is dropped and counted
+ * (evm_handler_get_dropped()). Freeing the source restores the disposition
+ * that was there before; so does fork() in the child. */
 int evm_add_handler(evm_loop *l, evm_source **ret, int signo,
 		    evm_handler_cb cb, void *userdata);
 uint64_t evm_handler_get_dropped(const evm_source *s);
@@ -195,7 +260,10 @@ int evm_add_notify(evm_loop *l, evm_source **ret, unsigned flags,
 		   evm_notify_cb cb, void *userdata);
 /* Thread-safe and async-signal-safe. n >= 1. If the counter would saturate
  * (EAGAIN near 2^64-1), the amount is kept aside and delivered with the next
- * read: nothing is lost and the wakeup stands (the counter is non-zero). */
+ * read: nothing is lost and the wakeup stands (the counter is non-zero).
+ * The sum of the values delivered equals the sum of the posts exactly
+ * (when it exceeds 2^64-1 it comes in more than one callback); at most
+ * 2^64-1 can be kept aside between two reads. */
 int evm_notify_post(evm_source *s, uint64_t n);
 
 /* ---- defer and exit hooks -------------------------------------------------- */

@@ -18,14 +18,12 @@ $(EVM_SO): $(EVM_SRCS:%.c=$(BUILD)/obj/%.o)
 	$(CC) -shared -Wl,-soname,libevm.so.0 -o $@ $^ $(EVM_LIBS)
 	ln -sf libevm.so.0 $(BUILD)/libevm.so
 
-$(BUILD)/libevm.pc: user/libevm.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
-
-# make install PREFIX=...: library, header, pkg-config file.
-install: $(EVM_A) $(EVM_SO) $(BUILD)/libevm.pc
+# make install PREFIX=...: library, header, pkg-config file (written for
+# this PREFIX at install time, so a second install elsewhere is right too).
+install: $(EVM_A) $(EVM_SO)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(EVM_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(EVM_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libevm.so.0 $(DESTDIR)$(PREFIX)/lib/libevm.so
 	install -m 644 user/evm.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/libevm.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' user/libevm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libevm.pc

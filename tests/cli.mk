@@ -1,0 +1,24 @@
+# CLI tests (issue 4): evtrace's report (unit, ASan+UBSan, cmocka), bad
+# input, `evtrace report` on saved files, and, as root, the end-to-end runs
+# over evload with the real tracers (tests/cli_e2e.sh).
+.PHONY: test-cli test-cli-unit test-cli-shell test-cli-e2e
+TEST_TARGETS += test-cli
+
+CLI_UNIT      := $(BUILD)/tests/cli_report_test
+CLI_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/cli_report_test.c tools/report.c $(HIST_SRCS))
+
+$(CLI_UNIT): $(CLI_UNIT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(HIST_LIBS)
+
+test-cli: test-cli-unit test-cli-shell test-cli-e2e
+
+test-cli-unit: $(CLI_UNIT)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CLI_UNIT)
+
+test-cli-shell: $(EVTRACE)
+	EVTRACE=$(EVTRACE) tests/cli_bad_input.sh
+	EVTRACE=$(EVTRACE) tests/cli_report.sh
+
+test-cli-e2e: $(EVTRACE) $(EVLOAD)
+	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/cli_e2e.sh

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libevm timers: shared heap and dedicated timerfds, overruns, absolute
+ * times, re-arming, cancel-on-set, a million timers, bad arguments.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evm_test.h"
+
+#define MS NSEC_PER_MSEC
+
+struct trec {
+	int calls;
+	uint64_t exp, exp_sum;
+	int error;
+	uint64_t when;      /* loop's now at the last call */
+	bool free_self;
+	bool stop_at;       /* exit when calls reaches stop */
+	int stop;
+};
+
+static int timer_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	struct trec *r = ud;
+
+	r->calls++;
+	r->exp = exp;
+	r->exp_sum += exp;
+	r->error = error;
+	evm_loop_now(evm_source_get_loop(s), CLOCK_MONOTONIC, &r->when);
+	if (r->stop && r->calls == r->stop)
+		evm_loop_exit(evm_source_get_loop(s), 0);
+	if (r->free_self)
+		evm_source_free(s);
+	return 0;
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t clock_now(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void run_until(evm_loop *l, struct trec *r, int calls, int max_ms)
+{
+	uint64_t end = mono_now() + (uint64_t)max_ms * MS;
+
+	while (r->calls < calls && mono_now() < end)
+		assert_true(evm_loop_run_once(l, 50) >= 0);
+}
+
+static void test_timer_bad_args(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 };
+	evm_source *s = NULL;
+
+	assert_int_equal(evm_add_timer(l, &s, 12345, MS, 0, 0, timer_cb, &r), -EINVAL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_PROCESS_CPUTIME_ID, MS, 0, 0, timer_cb, &r),
+			 -EINVAL);
+	assert_true(strstr(evm_loop_error(l), "clock") != NULL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 0, 0, 0, timer_cb, &r), -EINVAL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, 0, 0x100, timer_cb, &r), -EINVAL);
+	/* cancel-on-set: realtime and absolute only */
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, 0,
+				       EVM_TIMER_ABSOLUTE | EVM_TIMER_CANCEL_ON_SET,
+				       timer_cb, &r), -EINVAL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_REALTIME, MS, 0,
+				       EVM_TIMER_CANCEL_ON_SET, timer_cb, &r), -EINVAL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, UINT64_MAX, 0, 0, timer_cb, &r),
+			 -EINVAL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, UINT64_MAX, 0, timer_cb, &r),
+			 -EINVAL);
+	assert_null(s);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, 0, 0, timer_cb, &r), 0);
+	assert_int_equal(evm_timer_set(s, 0, 0, 0), -EINVAL);
+	assert_int_equal(evm_timer_get_next(s, NULL), -EINVAL);
+	evm_source_free(s);
+}
+
+static void test_timer_oneshot(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 }, d = { 0 };
+	evm_source *s, *t;
+	uint64_t t0 = mono_now(), next;
+
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 20 * MS, 0, 0, timer_cb, &r), 0);
+	assert_int_equal(evm_add_timer(l, &t, CLOCK_MONOTONIC, 20 * MS, 0, EVM_TIMER_DEDICATED,
+				       timer_cb, &d), 0);
+	assert_int_equal(evm_source_get_kind(s), EVM_SOURCE_TIMER);
+	assert_true(evm_source_get_fd(s) >= 0);
+	assert_true(evm_source_get_fd(t) >= 0);
+	assert_int_not_equal(evm_source_get_fd(s), evm_source_get_fd(t));
+	assert_int_equal(evm_timer_get_next(s, &next), 0);
+	assert_true(next >= t0 + 20 * MS && next < t0 + 1000 * MS);
+	run_until(l, &r, 1, 2000);
+	run_until(l, &d, 1, 2000);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.exp, 1);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.exp, 1);
+	assert_true(r.when >= t0 + 20 * MS);
+	assert_true(d.when >= t0 + 20 * MS);
+	/* one-shot: off afterwards, no second call */
+	assert_int_equal(evm_source_get_enabled(s), EVM_OFF);
+	assert_int_equal(evm_source_get_enabled(t), EVM_OFF);
+	usleep(30000);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(d.calls, 1);
+	/* re-arm with evm_timer_set */
+	assert_int_equal(evm_timer_set(s, 5 * MS, 0, 0), 0);
+	assert_int_equal(evm_timer_set(t, 5 * MS, 0, 0), 0);
+	assert_int_equal(evm_source_get_enabled(s), EVM_ON);
+	run_until(l, &r, 2, 2000);
+	run_until(l, &d, 2, 2000);
+	assert_int_equal(r.calls, 2);
+	assert_int_equal(d.calls, 2);
+}
+
+/* A loop blocked for more than 3 periods sees an expiration count >= 3,
+ * for heap timers (computed) and dedicated timers (the kernel's count). */
+static void test_timer_overrun(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 }, d = { 0 };
+	evm_source *s, *t;
+	uint64_t next0, next1;
+
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 10 * MS, 10 * MS, 0,
+				       timer_cb, &r), 0);
+	assert_int_equal(evm_add_timer(l, &t, CLOCK_MONOTONIC, 10 * MS, 10 * MS,
+				       EVM_TIMER_DEDICATED, timer_cb, &d), 0);
+	assert_int_equal(evm_timer_get_next(s, &next0), 0);
+	usleep(45000); /* the loop is "blocked" for 4.5 periods */
+	run_until(l, &r, 1, 2000);
+	run_until(l, &d, 1, 2000);
+	assert_true(r.exp >= 3);
+	assert_true(d.exp >= 3);
+	/* the heap timer moved on by as many periods, staying on its grid */
+	assert_int_equal(evm_timer_get_next(s, &next1), 0);
+	assert_int_equal((next1 - next0) % (10 * MS), 0);
+	assert_true(next1 > r.when);
+	/* and keeps firing periodically */
+	run_until(l, &r, 3, 2000);
+	run_until(l, &d, 3, 2000);
+	assert_true(r.calls >= 3);
+	assert_true(d.calls >= 3);
+	assert_int_equal(evm_source_get_enabled(s), EVM_ON);
+	/* off: no more calls */
+	assert_int_equal(evm_source_set_enabled(s, EVM_OFF), 0);
+	assert_int_equal(evm_source_set_enabled(t, EVM_OFF), 0);
+	r.calls = d.calls = 0;
+	usleep(25000);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	assert_int_equal(r.calls + d.calls, 0);
+	/* oneshot mode on a periodic timer: one call, then off */
+	assert_int_equal(evm_source_set_enabled(s, EVM_ONESHOT), 0);
+	assert_int_equal(evm_source_set_enabled(t, EVM_ONESHOT), 0);
+	run_until(l, &r, 1, 2000);
+	run_until(l, &d, 1, 2000);
+	usleep(25000);
+	assert_true(evm_loop_run_once(l, 0) >= 0);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(evm_source_get_enabled(s), EVM_OFF);
+	assert_int_equal(evm_source_get_enabled(t), EVM_OFF);
+}
+
+static void test_timer_absolute_clocks(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r[3] = { 0 };
+	clockid_t clocks[3] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(evm_add_timer(l, NULL, clocks[i], clock_now(clocks[i]) + 10 * MS,
+					       0, EVM_TIMER_ABSOLUTE, timer_cb, &r[i]), 0);
+		/* an absolute time in the past fires at once */
+		assert_int_equal(evm_add_timer(l, NULL, clocks[i], 1, 0,
+					       EVM_TIMER_ABSOLUTE | EVM_TIMER_DEDICATED,
+					       timer_cb, &r[i]), 0);
+	}
+	for (i = 0; i < 3; i++)
+		run_until(l, &r[i], 2, 2000);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(r[i].calls, 2);
+}
+
+static void test_timer_alarm_clock(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 };
+	int ret;
+
+	/* needs CAP_WAKE_ALARM (and an RTC): -EPERM is a valid answer */
+	ret = evm_add_timer(l, NULL, CLOCK_BOOTTIME_ALARM, 5 * MS, 0, 0, timer_cb, &r);
+	if (ret == -EPERM || ret == -EINVAL || ret == -ENODEV || ret == -ENOTSUP) {
+		assert_true(strlen(evm_loop_error(l)) > 0);
+		skip();
+	}
+	assert_int_equal(ret, 0);
+	run_until(l, &r, 1, 2000);
+	assert_int_equal(r.calls, 1);
+}
+
+/* Freeing timers inside callbacks, including other timers due at the same
+ * time, and re-arming from the callback. */
+static struct {
+	evm_source *victim;
+	int calls;
+} fx;
+
+static int free_other_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	(void)exp, (void)error, (void)ud;
+	fx.calls++;
+	fx.victim = evm_source_free(fx.victim);
+	evm_source_free(s);
+	return 0;
+}
+
+static int rearm_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	struct trec *r = ud;
+
+	(void)exp, (void)error;
+	if (++r->calls < 3)
+		evm_timer_set(s, 1 * MS, 0, 0);
+	return 0;
+}
+
+static void test_timer_free_and_rearm_in_callback(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 };
+	uint64_t at = mono_now() + 5 * MS;
+
+	fx.calls = 0;
+	assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, at, 0, EVM_TIMER_ABSOLUTE,
+				       free_other_cb, NULL), 0);
+	assert_int_equal(evm_add_timer(l, &fx.victim, CLOCK_MONOTONIC, at, 0,
+				       EVM_TIMER_ABSOLUTE, free_other_cb, NULL), 0);
+	usleep(10000);
+	assert_int_equal(evm_loop_run_once(l, 1000), 1);
+	assert_int_equal(fx.calls, 1);
+	assert_int_equal(evm_loop_run_once(l, 20), 0);
+
+	assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, MS, 0, 0, rearm_cb, &r), 0);
+	run_until(l, &r, 3, 2000);
+	assert_int_equal(r.calls, 3);
+
+	{
+		struct trec f = { .free_self = true };
+
+		assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, MS, MS,
+					       EVM_TIMER_DEDICATED, timer_cb, &f), 0);
+		run_until(l, &f, 1, 2000);
+		usleep(5000);
+		assert_int_equal(evm_loop_run_once(l, 0), 0);
+		assert_int_equal(f.calls, 1);
+	}
+}
+
+/* Cancel-on-set: setting CLOCK_REALTIME (to the time it already has, so
+ * nothing else notices) cancels an absolute realtime timer: the callback
+ * learns -ECANCELED, and the timer stays armed for its time. Anything else
+ * setting the clock meanwhile (a time daemon, another test) only adds
+ * cancellations, so they are counted, not assumed exact. */
+struct cancelrec {
+	int cancels, fires;
+	uint64_t exp;
+};
+
+static int cancel_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	struct cancelrec *r = ud;
+
+	(void)s;
+	if (error == -ECANCELED) {
+		assert_int_equal(exp, 0);
+		r->cancels++;
+	} else {
+		assert_int_equal(error, 0);
+		r->fires++;
+		r->exp = exp;
+	}
+	return 0;
+}
+
+static void wait_cancel_rec(evm_loop *l, const int *counter, int want)
+{
+	uint64_t end = mono_now() + 2000 * MS;
+
+	while (*counter < want && mono_now() < end)
+		assert_true(evm_loop_run_once(l, 50) >= 0);
+	assert_true(*counter >= want);
+}
+
+static void test_timer_cancel_on_set(void **state)
+{
+	evm_loop *l = *state;
+	struct cancelrec r = { 0 };
+	struct timespec ts;
+	evm_source *s;
+	uint64_t next;
+
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_REALTIME,
+				       clock_now(CLOCK_REALTIME) + 3600ull * 1000000000ull, 0,
+				       EVM_TIMER_ABSOLUTE | EVM_TIMER_CANCEL_ON_SET,
+				       cancel_cb, &r), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (clock_settime(CLOCK_REALTIME, &ts) < 0) {
+		assert_int_equal(errno, EPERM);
+		skip(); /* needs CAP_SYS_TIME */
+	}
+	wait_cancel_rec(l, &r.cancels, 1);
+	assert_int_equal(r.fires, 0);
+	assert_int_equal(evm_source_get_enabled(s), EVM_ON);
+	assert_int_equal(evm_timer_get_next(s, &next), 0);
+	assert_true(next > clock_now(CLOCK_REALTIME));
+	/* re-armed: the next change cancels it again */
+	r.cancels = 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	assert_int_equal(clock_settime(CLOCK_REALTIME, &ts), 0);
+	wait_cancel_rec(l, &r.cancels, 1);
+	/* and it still fires normally */
+	assert_int_equal(evm_timer_set(s, clock_now(CLOCK_REALTIME) + 5 * MS, 0,
+				       EVM_TIMER_ABSOLUTE), 0);
+	wait_cancel_rec(l, &r.fires, 1);
+	assert_int_equal(r.fires, 1);
+	assert_int_equal(r.exp, 1);
+}
+
+/* One million timers on one timerfd (the default fd limit is far lower),
+ * fired in expiry order; half of them freed first in scattered order. */
+#define NTIMERS 1000000
+
+static struct {
+	uint64_t last;
+	int calls, disorder;
+} big;
+
+static int big_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	uint64_t next;
+
+	(void)exp, (void)error, (void)ud;
+	evm_timer_get_next(s, &next);
+	if (next < big.last)
+		big.disorder++;
+	big.last = next;
+	big.calls++;
+	evm_source_free(s);
+	return 0;
+}
+
+static void test_timer_million(void **state)
+{
+	evm_loop *l = *state;
+	evm_source **src = malloc(NTIMERS * sizeof(*src));
+	uint64_t base = mono_now(), x = 88172645463325252ull, t0;
+	int i, fd = -1;
+
+	assert_non_null(src);
+	memset(&big, 0, sizeof(big));
+	for (i = 0; i < NTIMERS; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		assert_int_equal(evm_add_timer(l, &src[i], CLOCK_MONOTONIC,
+					       base + 50 * MS + x % (200 * MS), 0,
+					       EVM_TIMER_ABSOLUTE, big_cb, NULL), 0);
+		if (i == 0)
+			fd = evm_source_get_fd(src[0]);
+		else if (i % 100000 == 0)
+			assert_int_equal(evm_source_get_fd(src[i]), fd);
+	}
+	/* free every other one, scattered */
+	for (i = 0; i < NTIMERS / 2; i++) {
+		/* 7919 is prime to NTIMERS / 2: a permutation of the evens */
+		int j = 2 * (int)(((uint64_t)i * 7919) % (NTIMERS / 2));
+
+		src[j] = evm_source_free(src[j]);
+	}
+	for (i = 0; i < NTIMERS; i += 2)
+		assert_null(src[i]);
+	t0 = mono_now();
+	while (big.calls < NTIMERS / 2 && mono_now() - t0 < 30000 * MS)
+		assert_true(evm_loop_run_once(l, 1000) >= 0);
+	assert_int_equal(big.calls, NTIMERS / 2);
+	assert_int_equal(big.disorder, 0);
+	free(src);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		EVM_TEST(test_timer_bad_args),
+		EVM_TEST(test_timer_oneshot),
+		EVM_TEST(test_timer_overrun),
+		EVM_TEST(test_timer_absolute_clocks),
+		EVM_TEST(test_timer_alarm_clock),
+		EVM_TEST(test_timer_free_and_rearm_in_callback),
+		EVM_TEST(test_timer_cancel_on_set),
+		EVM_TEST(test_timer_million),
+	};
+
+	return cmocka_run_group_tests_name("evm_timer", tests, NULL, NULL);
+}

@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The tracer: checks privileges and kernel BTF, resolves the kernel symbols
+ * the BPF side compares against, probes the attach modes (tp_btf, then
+ * raw_tp, then classic tracepoints with tracefs mounted on demand), loads
+ * and attaches bpf/evtrace.bpf.c, attaches libevm's USDT probe for the
+ * dispatch stage, and collects the per-CPU maps into a report.
+ */
+#include "tracer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <gelf.h>
+
+#include "evtrace.h"
+#include "evtrace.skel.h"
+#include "hist.h"
+
+#define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
+#define TRACEFS "/sys/kernel/tracing"
+#define RINGBUF_SIZE (8u << 20)
+
+struct tracer {
+	struct evtrace_bpf *skel;
+	enum evt_mode mode;
+	struct ring_buffer *rb;
+	FILE *events;
+	uint64_t records;
+	struct bpf_link *usdt_link;
+	bool usdt;
+	int verbose;
+	int ncpus;
+	void *pcpu_buf;        /* one lookup of a per-CPU loghist */
+	char usdt_path[PATH_MAX];
+};
+
+static const char *const mode_names[] = {
+	[EVT_MODE_TP_BTF] = "tp_btf",
+	[EVT_MODE_RAW_TP] = "raw_tp",
+	[EVT_MODE_TRACEPOINT] = "tracepoint",
+};
+
+static const char *const kind_names[EVT_KIND_MAX] = {
+	"signal", "sigwait", "signalfd", "eventfd", "timerfd", "pipe",
+};
+
+static int verbose_level;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && verbose_level < 2)
+		return 0;
+	if (!verbose_level)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void vlog(const struct tracer *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t->verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("evtrace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ---- preconditions -------------------------------------------------------- */
+
+static bool has_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	uint64_t eff;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = data[0].effective | ((uint64_t)data[1].effective << 32);
+	/* CAP_BPF (39) and CAP_PERFMON (38), or CAP_SYS_ADMIN (21) */
+	if ((eff & (1ULL << 21)))
+		return true;
+	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));
+}
+
+/* The addresses the BPF side compares f_op->poll and hrtimer->function to. */
+static int resolve_kallsyms(struct evt_config *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+		{ "eventfd_poll", offsetof(struct evt_config, eventfd_poll) },
+		{ "timerfd_poll", offsetof(struct evt_config, timerfd_poll) },
+		{ "signalfd_poll", offsetof(struct evt_config, signalfd_poll) },
+		{ "pipe_poll", offsetof(struct evt_config, pipe_poll) },
+		{ "timerfd_tmrproc", offsetof(struct evt_config, timerfd_tmrproc) },
+	};
+	char line[256], name[128];
+	unsigned long long addr;
+	int found = 0;
+	char type;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "re");
+	if (!f) {
+		snprintf(err, errlen, "cannot read /proc/kallsyms: %s", strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f) && found < (int)(sizeof(syms) / sizeof(syms[0]))) {
+		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3)
+			continue;
+		for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+			unsigned long long *slot = (void *)((char *)cfg + syms[i].off);
+
+			if (!*slot && !strcmp(name, syms[i].name)) {
+				*slot = addr;
+				found++;
+			}
+		}
+	}
+	fclose(f);
+	if (!cfg->eventfd_poll && !cfg->pipe_poll && !cfg->timerfd_poll && !cfg->signalfd_poll) {
+		snprintf(err, errlen, "kernel symbols unreadable in /proc/kallsyms "
+			 "(kptr_restrict?): eventfd_poll, pipe_poll not found");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool tracefs_ready(void)
+{
+	return access(TRACEFS "/events/raw_syscalls", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events/raw_syscalls", F_OK) == 0;
+}
+
+/* Classic tracepoints need tracefs: mount it where it belongs if missing. */
+static int tracefs_mount(struct tracer *t)
+{
+	if (tracefs_ready())
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
+		vlog(t, "mounting tracefs at " TRACEFS ": %s", strerror(errno));
+		return -errno;
+	}
+	vlog(t, "mounted tracefs at " TRACEFS);
+	return tracefs_ready() ? 0 : -ENOENT;
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+static const char *prog_suffix(enum evt_mode m)
+{
+	return m == EVT_MODE_TP_BTF ? "_btf" : m == EVT_MODE_RAW_TP ? "_raw" : "_tp";
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_config *cfg,
+		    const char *btf_custom, bool events, char *why, size_t whylen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_custom);
+	struct evtrace_bpf *skel;
+	struct bpf_program *prog;
+	int err;
+
+	if (mode == EVT_MODE_TRACEPOINT && (err = tracefs_mount(t))) {
+		snprintf(why, whylen, "tracefs unavailable: %s", strerror(-err));
+		return err;
+	}
+	skel = evtrace_bpf__open_opts(&oo);
+	if (!skel) {
+		err = -errno;
+		snprintf(why, whylen, "open: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->cfg = *cfg;
+	skel->rodata->cfg.mode = mode;
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+
+		if (!strcmp(name, "evt_dispatch"))
+			continue;
+		bpf_program__set_autoload(prog, ends_with(name, prog_suffix(mode)));
+	}
+	if (mode == EVT_MODE_TP_BTF)
+		bpf_map__set_max_entries(skel->maps.thash, 1);
+	if (events)
+		bpf_map__set_max_entries(skel->maps.events, RINGBUF_SIZE);
+
+	err = evtrace_bpf__load(skel);
+	if (err) {
+		snprintf(why, whylen, "load: %s", strerror(-err));
+		evtrace_bpf__destroy(skel);
+		return err;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog) || !strcmp(bpf_program__name(prog), "evt_dispatch"))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			snprintf(why, whylen, "attach %s: %s", bpf_program__section_name(prog),
+				 strerror(-err));
+			evtrace_bpf__destroy(skel);
+			return err;
+		}
+		/* the skeleton destroys links kept in its table */
+		for (int i = 0; i < skel->skeleton->prog_cnt; i++)
+			if (*skel->skeleton->progs[i].prog == prog)
+				*skel->skeleton->progs[i].link = link;
+	}
+	t->skel = skel;
+	t->mode = mode;
+	return 0;
+}
+
+/* ---- USDT ----------------------------------------------------------------- */
+
+/* Whether an ELF file carries an "evm" USDT note (libevm's probes). */
+static bool has_evm_notes(const char *path)
+{
+	bool found = false;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *e;
+	int fd;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_getshdrstrndx(e, &shstrndx))
+		goto out;
+	while (!found && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		name = elf_strptr(e, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".note.stapsdt"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (d && d->d_buf && memmem(d->d_buf, d->d_size, "evm\0dispatch_begin", 18))
+			found = true;
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return found;
+}
+
+/* The file holding libevm in pid: its executable (static libevm) or a
+ * mapped libevm.so. */
+static bool find_usdt_binary(pid_t pid, char *out, size_t len)
+{
+	char path[64], line[PATH_MAX + 128];
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, out, len - 1);
+	if (n > 0) {
+		out[n] = '\0';
+		if (has_evm_notes(out))
+			return true;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
+
+		if (!file || !strstr(file, "libevm"))
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		if (has_evm_notes(file)) {
+			snprintf(out, len, "%s", file);
+			fclose(f);
+			return true;
+		}
+	}
+	fclose(f);
+	return false;
+}
+
+int tracer_attach_usdt(struct tracer *t, const char *binary)
+{
+	struct bpf_link *link;
+	char real[PATH_MAX];
+
+	if (!t || !binary)
+		return -EINVAL;
+	if (t->usdt)
+		return 0;
+	if (!realpath(binary, real))
+		return -errno;
+	if (!has_evm_notes(real)) {
+		vlog(t, "%s has no libevm USDT notes: no dispatch stage", real);
+		return -ENOENT;
+	}
+	/* every process running the file: the BPF side keeps to targets, and
+	 * a target's exec or fork keeps its probes */
+	link = bpf_program__attach_usdt(t->skel->progs.evt_dispatch, -1, real, "evm",
+					"dispatch_begin", NULL);
+	if (!link) {
+		int err = -errno;
+
+		vlog(t, "attaching USDT evm:dispatch_begin in %s: %s", real, strerror(-err));
+		return err;
+	}
+	t->usdt_link = link;
+	t->usdt = true;
+	t->skel->bss->usdt_on = true;
+	snprintf(t->usdt_path, sizeof(t->usdt_path), "%s", real);
+	vlog(t, "USDT evm:dispatch_begin attached in %s", real);
+	return 0;
+}
+
+/* ---- per-event records ------------------------------------------------------ */
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+	const struct evt_record *r = data;
+
+	if (len < sizeof(*r))
+		return 0;
+	t->records++;
+	fprintf(t->events,
+		"{\"ts\":%llu,\"kind\":\"%s\",\"pid\":%u,\"tid\":%u,\"send\":%llu,"
+		"\"wake\":%llu,\"return\":%llu,\"dispatch\":%llu,\"total\":%llu,"
+		"\"timer_late\":%llu,\"wake_type\":\"%s\",\"coalesced\":%u}\n",
+		r->ts, r->kind < EVT_KIND_MAX ? kind_names[r->kind] : "?", r->pid, r->tid,
+		r->send_ns, r->wake_ns, r->return_ns, r->dispatch_ns, r->total_ns, r->late_ns,
+		r->wake == 1 ? "same_cpu" : r->wake == 2 ? "cross_cpu" : "none", r->coalesced);
+	return 0;
+}
+
+/* ---- the interface ---------------------------------------------------------- */
+
+int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, size_t errlen)
+{
+	struct evt_config cfg = { 0 };
+	const char *btf_path, *force;
+	char why[3][160] = { "", "", "" };
+	struct tracer *t;
+	int r = 0;
+
+	if (!ret || !opts) {
+		snprintf(err, errlen, "tracer_open: bad arguments");
+		return -EINVAL;
+	}
+	*ret = NULL;
+	verbose_level = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	if (!has_caps()) {
+		snprintf(err, errlen, "evtrace needs CAP_BPF and CAP_PERFMON (or root): run it as root");
+		return -EPERM;
+	}
+	btf_path = opts->btf_path ? opts->btf_path : getenv("EVTRACE_BTF");
+	if (!btf_path || !*btf_path)
+		btf_path = DEFAULT_BTF;
+	{
+		struct btf *btf;
+
+		if (access(btf_path, R_OK)) {
+			r = -errno;
+			snprintf(err, errlen, "kernel BTF not found at %s: %s (a kernel built with "
+				 "CONFIG_DEBUG_INFO_BTF provides " DEFAULT_BTF ")",
+				 btf_path, strerror(-r));
+			return r;
+		}
+		btf = btf__parse(btf_path, NULL);
+		if (!btf) {
+			char msg[128];
+
+			r = -errno;
+			libbpf_strerror(r, msg, sizeof(msg));
+			snprintf(err, errlen, "kernel BTF not usable at %s: %s", btf_path, msg);
+			return r ? r : -EINVAL;
+		}
+		btf__free(btf);
+	}
+	if (!opts->all) {
+		if (opts->pid <= 0) {
+			snprintf(err, errlen, "no process to trace: give a PID or -a");
+			return -EINVAL;
+		}
+		if (kill(opts->pid, 0) && errno == ESRCH) {
+			snprintf(err, errlen, "no process with PID %d", (int)opts->pid);
+			return -ESRCH;
+		}
+	}
+
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->verbose = opts->verbose;
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0) {
+		r = t->ncpus ? t->ncpus : -EINVAL;
+		snprintf(err, errlen, "cannot count the CPUs: %s", strerror(-r));
+		free(t);
+		return r;
+	}
+	t->pcpu_buf = calloc((size_t)t->ncpus, sizeof(struct loghist));
+	if (!t->pcpu_buf) {
+		snprintf(err, errlen, "out of memory");
+		free(t);
+		return -ENOMEM;
+	}
+
+	r = resolve_kallsyms(&cfg, err, errlen);
+	if (r)
+		goto fail;
+	if (!cfg.timerfd_tmrproc)
+		vlog(t, "timerfd_tmrproc not in kallsyms: no timerfd send stage");
+	cfg.target_tgid = opts->all ? 0 : (unsigned int)opts->pid;
+	cfg.self_tgid = (unsigned int)getpid();
+	cfg.all = opts->all;
+	cfg.follow = opts->follow_forks;
+	cfg.events = opts->events_path != NULL;
+	/* EVTRACE_HOOKS_ONLY=1: every hook attached but empty (measures the
+	 * attach cost alone, for the overhead benchmark) */
+	cfg.hooks_only = getenv("EVTRACE_HOOKS_ONLY") && *getenv("EVTRACE_HOOKS_ONLY") == '1';
+
+	/* Feature probe by doing: the first mode that loads and attaches wins.
+	 * EVTRACE_ATTACH_MODE=raw_tp|tracepoint starts further down (tests). */
+	force = getenv("EVTRACE_ATTACH_MODE");
+	r = -ENOTSUP;
+	for (int m = EVT_MODE_TP_BTF; m <= EVT_MODE_TRACEPOINT; m++) {
+		if (force && *force) {
+			int want = -1;
+
+			for (int i = 0; i <= EVT_MODE_TRACEPOINT; i++)
+				if (!strcmp(force, mode_names[i]))
+					want = i;
+			if (want < 0) {
+				snprintf(err, errlen, "EVTRACE_ATTACH_MODE=%s: want tp_btf, raw_tp or tracepoint", force);
+				r = -EINVAL;
+				goto fail;
+			}
+			if (m < want)
+				continue;
+		}
+		r = try_mode(t, m, &cfg, opts->btf_path || getenv("EVTRACE_BTF") ? btf_path : NULL,
+			     cfg.events, why[m], sizeof(why[m]));
+		if (!r)
+			break;
+		vlog(t, "%s: %s; falling back", mode_names[m], why[m]);
+	}
+	if (r) {
+		snprintf(err, errlen, "cannot attach the tracers: tp_btf: %s; raw_tp: %s; "
+				 "tracepoint: %s", why[0][0] ? why[0] : "skipped",
+				 why[1][0] ? why[1] : "skipped", why[2][0] ? why[2] : "skipped");
+		goto fail;
+	}
+	vlog(t, "attached with %s", mode_names[t->mode]);
+
+	if (opts->no_dispatch) {
+		vlog(t, "dispatch stage off: libevm's USDT probe not attached");
+	} else if (opts->usdt_binary) {
+		tracer_attach_usdt(t, opts->usdt_binary);
+	} else if (!opts->all) {
+		char bin[PATH_MAX];
+
+		if (find_usdt_binary(opts->pid, bin, sizeof(bin)))
+			tracer_attach_usdt(t, bin);
+		else
+			vlog(t, "no libevm USDT notes in PID %d: no dispatch stage", (int)opts->pid);
+	}
+
+	if (opts->events_path) {
+		t->events = fopen(opts->events_path, "we");
+		if (!t->events) {
+			r = -errno;
+			snprintf(err, errlen, "cannot write events to %s: %s", opts->events_path,
+				 strerror(-r));
+			goto fail;
+		}
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+		if (!t->rb) {
+			r = -errno;
+			snprintf(err, errlen, "ring buffer: %s", strerror(-r));
+			goto fail;
+		}
+	}
+	*ret = t;
+	return 0;
+fail:
+	tracer_close(t);
+	return r;
+}
+
+int tracer_poll(struct tracer *t, int timeout_ms)
+{
+	int r;
+
+	if (!t)
+		return -EINVAL;
+	if (!t->rb) {
+		if (timeout_ms > 0 && poll(NULL, 0, timeout_ms) < 0)
+			return -errno;
+		return 0;
+	}
+	r = ring_buffer__poll(t->rb, timeout_ms);
+	if (t->events)
+		fflush(t->events);
+	return r;
+}
+
+/* Sums a per-CPU map entry of loghists. */
+static int read_hist(struct tracer *t, uint32_t key, struct loghist *out)
+{
+	const struct loghist *v = t->pcpu_buf;
+	int fd = bpf_map__fd(t->skel->maps.hists);
+
+	hist_init(out);
+	if (bpf_map_lookup_elem(fd, &key, t->pcpu_buf))
+		return -errno;
+	for (int c = 0; c < t->ncpus; c++)
+		hist_merge(out, &v[c]);
+	return 0;
+}
+
+int tracer_collect(struct tracer *t, struct evtrace_report *out)
+{
+	struct { uint64_t c[EVT_CNT_MAX]; } *cv;
+	int fd, r = 0;
+
+	if (!t || !out)
+		return -EINVAL;
+	if (t->rb)
+		ring_buffer__consume(t->rb);
+	cv = calloc((size_t)t->ncpus, sizeof(*cv));
+	if (!cv)
+		return -ENOMEM;
+	fd = bpf_map__fd(t->skel->maps.counters);
+	for (uint32_t k = 0; k < EVT_KIND_MAX; k++) {
+		struct evtrace_kind_report *kr = &out->kind[k];
+
+		memset(kr->counters, 0, sizeof(kr->counters));
+		if (bpf_map_lookup_elem(fd, &k, cv) == 0)
+			for (int c = 0; c < t->ncpus; c++)
+				for (int i = 0; i < EVT_CNT_MAX; i++)
+					kr->counters[i] += cv[c].c[i];
+		else
+			r = -errno;
+		for (uint32_t s = 0; s < EVT_STAGE_MAX; s++) {
+			if (read_hist(t, k * EVT_STAGE_MAX + s, &kr->hist[s]))
+				r = -errno;
+			hist_summarize(&kr->hist[s], &kr->sum[s]);
+		}
+	}
+	free(cv);
+	out->ringbuf_records = t->records;
+	out->ringbuf_dropped = t->skel->bss->rb_dropped;
+	out->from_json = false;
+	snprintf(out->settings.attach_mode, sizeof(out->settings.attach_mode), "%s",
+		 mode_names[t->mode]);
+	out->settings.usdt = t->usdt;
+	return r;
+}
+
+int tracer_reset(struct tracer *t)
+{
+	void *zero;
+	int r = 0, fd;
+	size_t sz = sizeof(struct loghist);
+
+	if (!t)
+		return -EINVAL;
+	zero = calloc((size_t)t->ncpus, sz);
+	if (!zero)
+		return -ENOMEM;
+	fd = bpf_map__fd(t->skel->maps.hists);
+	for (uint32_t k = 0; k < EVT_KIND_MAX * EVT_STAGE_MAX; k++)
+		if (bpf_map_update_elem(fd, &k, zero, BPF_ANY))
+			r = -errno;
+	fd = bpf_map__fd(t->skel->maps.counters);
+	for (uint32_t k = 0; k < EVT_KIND_MAX; k++)
+		if (bpf_map_update_elem(fd, &k, zero, BPF_ANY))
+			r = -errno;
+	free(zero);
+	return r;
+}
+
+void tracer_close(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	if (t->events)
+		fclose(t->events);
+	bpf_link__destroy(t->usdt_link);
+	evtrace_bpf__destroy(t->skel);
+	free(t->pcpu_buf);
+	free(t);
+}
+
+const char *tracer_attach_mode(const struct tracer *t)
+{
+	return t ? mode_names[t->mode] : "";
+}
+
+int tracer_prog_ids(const struct tracer *t, unsigned int *ids, int max)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	if (!t || !t->skel)
+		return -EINVAL;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		if (n < max)
+			ids[n] = info.id;
+		n++;
+	}
+	return n;
+}
+
+uint64_t tracer_misses(const struct tracer *t)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	if (!t || !t->skel)
+		return 0;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}

@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libevm loop core: creation, the run loop and its dispatch, exit, the
+ * cached "now", errors, fork detection and the calls common to all sources.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "evm-private.h"
+
+_Atomic unsigned evm_fork_gen;
+
+/* Raised by the kernel when a tracer attaches to the USDT probes. */
+__extension__ volatile unsigned short evm_dispatch_begin_semaphore
+	__attribute__((unused, section(".probes")));
+__extension__ volatile unsigned short evm_dispatch_end_semaphore
+	__attribute__((unused, section(".probes")));
+
+static pthread_once_t evm_atfork_once = PTHREAD_ONCE_INIT;
+
+static void evm_atfork_child(void)
+{
+	/* Every loop of the parent becomes foreign to the child: its calls
+	 * compare their generation with this one and fail with -ECHILD. */
+	atomic_fetch_add_explicit(&evm_fork_gen, 1, memory_order_relaxed);
+	evm_handler_atfork_child();
+}
+
+static void evm_atfork_register(void)
+{
+	pthread_atfork(NULL, NULL, evm_atfork_child);
+}
+
+void evm_atfork_init(void)
+{
+	pthread_once(&evm_atfork_once, evm_atfork_register);
+}
+
+int evm_set_error(evm_loop *l, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l) {
+		va_start(ap, fmt);
+		vsnprintf(l->err, sizeof(l->err), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+uint64_t evm_clock_read(clockid_t clock)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clock, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The fds read and written here are all non-blocking (eventfd, timerfd,
+ * signalfd), so they go through syscall(2): the same system call without
+ * the libc cancellation-point bookkeeping around it, which costs as much as
+ * the rest of libevm's own work on the notify hot path (epoll_wait stays a
+ * cancellation point). Both are async-signal-safe.
+ */
+long evm_read(int fd, void *buf, size_t len)
+{
+	long r;
+
+	do
+		r = syscall(SYS_read, fd, buf, len);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+int evm_read_u64(int fd, uint64_t *v)
+{
+	long r = evm_read(fd, v, sizeof(*v));
+
+	if (r == sizeof(*v))
+		return 0;
+	return r < 0 ? (int)r : -EIO;
+}
+
+int evm_write_u64(int fd, uint64_t v)
+{
+	long r;
+
+	do
+		r = syscall(SYS_write, fd, &v, sizeof(v));
+	while (r < 0 && errno == EINTR);
+	if (r == sizeof(v))
+		return 0;
+	if (r < 0)
+		return -errno;
+	return -EIO;
+}
+
+/* ---- loop ---------------------------------------------------------------- */
+
+int evm_loop_new(evm_loop **ret)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	evm_loop *l;
+	int err;
+
+	if (!ret)
+		return -EINVAL;
+	evm_atfork_init();
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->gen = atomic_load(&evm_fork_gen);
+	l->async_exit = -1;
+	sigemptyset(&l->sigs);
+	l->wake.loop = l;
+	l->wake.kind = EVM_KIND_WAKE;
+	l->wake.enabled = EVM_ON;
+	l->wake.fd = -1;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		err = -errno;
+		free(l);
+		return err;
+	}
+	l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->wake.fd < 0)
+		goto fail;
+	ev.data.ptr = &l->wake;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake.fd, &ev) < 0)
+		goto fail;
+	l->wake.registered = true;
+	*ret = l;
+	return 0;
+fail:
+	err = -errno;
+	if (l->wake.fd >= 0)
+		close(l->wake.fd);
+	close(l->epfd);
+	free(l);
+	return err;
+}
+
+evm_loop *evm_loop_free(evm_loop *l)
+{
+	bool child;
+
+	if (!l)
+		return NULL;
+	/* In a child after fork, the epoll set and the signal dispositions
+	 * are not ours to change: release memory and our fd copies only. */
+	child = evm_forked(l);
+	l->dispatching = false; /* free at once, not deferred */
+	while (l->sources) {
+		evm_source *s = l->sources;
+
+		if (child) {
+			l->sources = s->next;
+			if (s->fd >= 0 && !(s->kind == EVM_SOURCE_IO) &&
+			    !(s->kind == EVM_SOURCE_TIMER && s->timer.clk))
+				close(s->fd);
+			if (s->kind == EVM_SOURCE_HANDLER)
+				free(s->handler.ring);
+			if (s->kind == EVM_SOURCE_SIGNAL)
+				free(s->signal.stash);
+			if (s->kind == EVM_SOURCE_TIMER && s->timer.clk)
+				s->timer.heap_idx = EVM_HEAP_NONE;
+			free(s);
+			continue;
+		}
+		evm_source_free(s);
+	}
+	while (l->zombies) {
+		evm_source *z = l->zombies;
+
+		l->zombies = z->zombie_next;
+		free(z);
+	}
+	evm_clocks_free(l);
+	if (l->wake.fd >= 0)
+		close(l->wake.fd);
+	close(l->epfd);
+	free(l);
+	return NULL;
+}
+
+int evm_loop_get_fd(const evm_loop *l)
+{
+	EVM_CHECK_LOOP(l);
+	return l->epfd;
+}
+
+const char *evm_loop_error(const evm_loop *l)
+{
+	return l ? l->err : "";
+}
+
+static int evm_clock_cache_idx(clockid_t clock, clockid_t *base)
+{
+	switch (clock) {
+	case CLOCK_MONOTONIC:
+		*base = CLOCK_MONOTONIC;
+		return 0;
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_ALARM:
+		*base = CLOCK_REALTIME;
+		return 1;
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		*base = CLOCK_BOOTTIME;
+		return 2;
+	case CLOCK_TAI:
+		*base = CLOCK_TAI;
+		return 3;
+	}
+	return -1;
+}
+
+int evm_loop_now(evm_loop *l, clockid_t clock, uint64_t *ret_ns)
+{
+	clockid_t base;
+	int i;
+
+	EVM_CHECK_LOOP(l);
+	if (!ret_ns)
+		return -EINVAL;
+	i = evm_clock_cache_idx(clock, &base);
+	if (i < 0)
+		return evm_set_error(l, -EINVAL, "evm_loop_now: clock %d not supported",
+				     (int)clock);
+	if (!l->iteration) {
+		*ret_ns = evm_clock_read(base);
+		return 0;
+	}
+	if (l->now_iter[i] != l->iteration) {
+		l->now_cache[i] = evm_clock_read(base);
+		l->now_iter[i] = l->iteration;
+		if (i == 0)
+			l->now_mono = l->now_cache[0];
+	}
+	*ret_ns = l->now_cache[i];
+	return 0;
+}
+
+int evm_loop_exit(evm_loop *l, int code)
+{
+	EVM_CHECK_LOOP(l);
+	if (code < 0)
+		return evm_set_error(l, -EINVAL, "evm_loop_exit: negative code %d", code);
+	l->exit_requested = true;
+	l->exit_code = code;
+	return 0;
+}
+
+int evm_loop_exit_async(evm_loop *l, int code)
+{
+	if (!l || code < 0)
+		return -EINVAL;
+	if (evm_forked(l))
+		return -ECHILD;
+	atomic_store(&l->async_exit, code);
+	return evm_write_u64(l->wake.fd, 1);
+}
+
+static int evm_wake_dispatch(evm_loop *l)
+{
+	uint64_t v;
+	int code;
+
+	(void)evm_read_u64(l->wake.fd, &v);
+	code = atomic_exchange(&l->async_exit, -1);
+	if (code >= 0) {
+		l->exit_requested = true;
+		l->exit_code = code;
+	}
+	if (EVM_UNLIKELY(l->stashes))
+		return evm_signal_dispatch_stashes(l);
+	return 0;
+}
+
+static void evm_reap(evm_loop *l)
+{
+	while (l->zombies) {
+		evm_source *z = l->zombies;
+
+		l->zombies = z->zombie_next;
+		if (z->kind == EVM_SOURCE_DEFER || z->kind == EVM_SOURCE_EXIT)
+			evm_hook_unlink(z);
+		free(z);
+	}
+}
+
+static int evm_dispatch_one(evm_loop *l, evm_source *s, uint32_t revents)
+{
+	switch (s->kind) {
+	case EVM_SOURCE_NOTIFY:
+		return evm_notify_dispatch(s);
+	case EVM_SOURCE_IO:
+		return evm_io_dispatch(s, revents);
+	case EVM_KIND_CLOCK:
+		return evm_clock_dispatch((struct evm_clock *)s);
+	case EVM_SOURCE_TIMER:
+		return evm_timer_dispatch(s);
+	case EVM_SOURCE_SIGNAL:
+		return evm_signal_dispatch(s);
+	case EVM_SOURCE_HANDLER:
+		return evm_handler_dispatch(s);
+	case EVM_KIND_WAKE:
+		return evm_wake_dispatch(l);
+	}
+	return 0;
+}
+
+static int evm_epoll_wait(evm_loop *l, int timeout_ms)
+{
+	uint64_t deadline = 0, now;
+	int n;
+
+	if (timeout_ms > 0)
+		deadline = evm_clock_read(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		n = epoll_wait(l->epfd, l->events, EVM_MAX_EVENTS, timeout_ms);
+		if (EVM_LIKELY(n >= 0))
+			return n;
+		if (errno != EINTR)
+			return -errno;
+		if (timeout_ms > 0) {
+			now = evm_clock_read(CLOCK_MONOTONIC);
+			timeout_ms = now >= deadline ? 0 :
+				(int)((deadline - now + 999999) / 1000000);
+		}
+	}
+}
+
+int evm_loop_run_once(evm_loop *l, int timeout_ms)
+{
+	int n, i, r = 0, count = 0;
+
+	EVM_CHECK_LOOP(l);
+	if (timeout_ms < -1)
+		return evm_set_error(l, -EINVAL, "evm_loop_run_once: bad timeout %d",
+				     timeout_ms);
+	if (l->dispatching)
+		return evm_set_error(l, -EBUSY, "evm_loop_run_once: called from a callback");
+	l->dispatching = true;
+
+	if (l->defer_enabled) {
+		r = evm_hooks_run(l, &l->defers, EVM_SOURCE_DEFER);
+		if (r < 0)
+			goto out;
+		count += r;
+	}
+	if (l->clocks_dirty) {
+		r = evm_clocks_arm(l);
+		if (r < 0)
+			goto out;
+	}
+	if (l->defer_enabled || l->exit_requested)
+		timeout_ms = 0;
+
+	n = evm_epoll_wait(l, timeout_ms);
+	if (n < 0) {
+		r = evm_set_error(l, n, "epoll_wait: %s", strerror(-n));
+		goto out;
+	}
+	l->iteration++;
+	if (evm_probes_on()) {
+		/* wake_ns for the probes: the time epoll_wait returned */
+		l->now_mono = l->now_cache[0] = evm_clock_read(CLOCK_MONOTONIC);
+		l->now_iter[0] = l->iteration;
+	}
+
+	for (i = 0; i < n; i++) {
+		evm_source *s = l->events[i].data.ptr;
+
+		/* freed, or disabled by an earlier callback of this batch */
+		if (EVM_UNLIKELY(s->enabled == EVM_OFF))
+			continue;
+		r = evm_dispatch_one(l, s, l->events[i].events);
+		if (EVM_UNLIKELY(r < 0))
+			goto out;
+		count++;
+	}
+	r = 0;
+	if (l->exit_requested) {
+		l->exit_requested = false;
+		l->exited = true;
+		r = evm_hooks_run(l, &l->exits, EVM_SOURCE_EXIT);
+	}
+out:
+	l->dispatching = false;
+	if (l->zombies)
+		evm_reap(l);
+	return r < 0 ? r : count;
+}
+
+int evm_loop_run(evm_loop *l)
+{
+	int r;
+
+	EVM_CHECK_LOOP(l);
+	l->exited = false;
+	for (;;) {
+		r = evm_loop_run_once(l, -1);
+		if (r < 0)
+			return r;
+		if (l->exited) {
+			l->exited = false;
+			return l->exit_code;
+		}
+	}
+}
+
+/* ---- sources, common ------------------------------------------------------- */
+
+evm_source *evm_source_new(evm_loop *l, int kind, void *userdata)
+{
+	evm_source *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->loop = l;
+	s->kind = (uint8_t)kind;
+	s->userdata = userdata;
+	s->fd = -1;
+	s->enabled = EVM_ON;
+	return s;
+}
+
+void evm_source_link(evm_source *s)
+{
+	evm_loop *l = s->loop;
+
+	s->prev = NULL;
+	s->next = l->sources;
+	if (l->sources)
+		l->sources->prev = s;
+	l->sources = s;
+}
+
+static void evm_source_unlink(evm_source *s)
+{
+	evm_loop *l = s->loop;
+
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		l->sources = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+}
+
+void evm_source_destroy(evm_source *s)
+{
+	free(s);
+}
+
+int evm_epoll_sync(evm_source *s, uint32_t events)
+{
+	struct epoll_event ev = { .data.ptr = s };
+	int op;
+
+	if (s->enabled == EVM_OFF) {
+		evm_epoll_del(s);
+		return 0;
+	}
+	ev.events = events | (s->enabled == EVM_ONESHOT ? EPOLLONESHOT : 0);
+	op = s->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (epoll_ctl(s->loop->epfd, op, s->fd, &ev) < 0)
+		return -errno;
+	s->registered = true;
+	return 0;
+}
+
+/* Gives s the fd it owns, just created (fd < 0: the creating call failed,
+ * errno says why), and watches it for EPOLLIN. On failure the fd is closed
+ * and the error explained; the caller frees s. */
+int evm_source_own_fd(evm_source *s, int fd, const char *what)
+{
+	int r;
+
+	if (fd < 0) {
+		r = -errno;
+		return evm_set_error(s->loop, r, "%s: %s%s", what, strerror(-r),
+				     r == -EPERM && strstr(what, "_ALARM") ?
+				     " (alarm clocks need CAP_WAKE_ALARM)" : "");
+	}
+	s->fd = fd;
+	r = evm_epoll_sync(s, EPOLLIN);
+	if (r < 0) {
+		close(fd);
+		s->fd = -1;
+		return evm_set_error(s->loop, r, "epoll_ctl(%s): %s", what, strerror(-r));
+	}
+	return 0;
+}
+
+/* Enables or disables a source whose fd is watched directly. */
+static int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
+{
+	int old = s->enabled, r;
+
+	s->enabled = (uint8_t)mode;
+	r = evm_epoll_sync(s, events);
+	if (r < 0) {
+		s->enabled = (uint8_t)old;
+		return evm_set_error(s->loop, r, "epoll_ctl(fd %d): %s", s->fd, strerror(-r));
+	}
+	return 0;
+}
+
+void evm_epoll_del(evm_source *s)
+{
+	if (s->registered) {
+		epoll_ctl(s->loop->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		s->registered = false;
+	}
+}
+
+/* For the fds the loop owns: remove from epoll explicitly (a copy of the
+ * fd in a child process would keep the registration alive), then close. */
+void evm_close_fd(evm_source *s)
+{
+	evm_epoll_del(s);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+evm_source *evm_source_free(evm_source *s)
+{
+	evm_loop *l;
+
+	if (!s || s->dead)
+		return NULL;
+	l = s->loop;
+	if (evm_forked(l))
+		return NULL; /* the child frees everything with evm_loop_free() */
+
+	switch (s->kind) {
+	case EVM_SOURCE_IO:
+		evm_epoll_del(s); /* the user's fd: never closed */
+		break;
+	case EVM_SOURCE_TIMER:
+		evm_timer_release(s);
+		break;
+	case EVM_SOURCE_SIGNAL:
+		evm_signal_release(s);
+		break;
+	case EVM_SOURCE_HANDLER:
+		evm_handler_release(s);
+		break;
+	case EVM_SOURCE_NOTIFY:
+		evm_close_fd(s);
+		break;
+	case EVM_SOURCE_DEFER:
+		if (s->enabled != EVM_OFF)
+			l->defer_enabled--;
+		break;
+	case EVM_SOURCE_EXIT:
+		break;
+	}
+	s->enabled = EVM_OFF;
+	s->dead = true;
+	evm_source_unlink(s);
+	if (l->dispatching) {
+		/* Events of this iteration may still point at s: keep the
+		 * memory until the iteration ends. */
+		s->zombie_next = l->zombies;
+		l->zombies = s;
+	} else {
+		if (s->kind == EVM_SOURCE_DEFER || s->kind == EVM_SOURCE_EXIT)
+			evm_hook_unlink(s);
+		free(s);
+	}
+	return NULL;
+}
+
+int evm_source_set_enabled(evm_source *s, enum evm_enabled mode)
+{
+	int r;
+
+	EVM_CHECK_SOURCE(s);
+	if (mode != EVM_OFF && mode != EVM_ON && mode != EVM_ONESHOT)
+		return evm_set_error(s->loop, -EINVAL, "evm_source_set_enabled: bad mode %d",
+				     (int)mode);
+	if (s->enabled == mode)
+		return 0;
+	switch (s->kind) {
+	case EVM_SOURCE_IO:
+		return evm_fd_set_enabled(s, mode, s->io.events);
+	case EVM_SOURCE_TIMER:
+		return evm_timer_set_enabled(s, mode);
+	case EVM_SOURCE_HANDLER:
+	case EVM_SOURCE_SIGNAL:
+	case EVM_SOURCE_NOTIFY:
+		r = evm_fd_set_enabled(s, mode, EPOLLIN);
+		if (r < 0 || mode == EVM_OFF)
+			return r;
+		/* What was taken from the kernel before it was disabled
+		 * (a handler's queue, a signalfd stash) needs a wakeup. */
+		if (s->kind == EVM_SOURCE_HANDLER)
+			(void)evm_write_u64(s->fd, 1);
+		else if (s->kind == EVM_SOURCE_SIGNAL && s->signal.stash)
+			(void)evm_write_u64(s->loop->wake.fd, 1);
+		return 0;
+	case EVM_SOURCE_DEFER:
+	case EVM_SOURCE_EXIT:
+		return evm_hook_set_enabled(s, mode);
+	}
+	return -EINVAL;
+}
+
+int evm_source_get_enabled(const evm_source *s)
+{
+	EVM_CHECK_SOURCE(s);
+	return s->enabled;
+}
+
+enum evm_source_kind evm_source_get_kind(const evm_source *s)
+{
+	if (!s)
+		return (enum evm_source_kind)-EINVAL;
+	return (enum evm_source_kind)s->kind;
+}
+
+void *evm_source_get_userdata(const evm_source *s)
+{
+	return s ? s->userdata : NULL;
+}
+
+evm_loop *evm_source_get_loop(const evm_source *s)
+{
+	return s ? s->loop : NULL;
+}
+
+int evm_source_get_fd(const evm_source *s)
+{
+	EVM_CHECK_SOURCE(s);
+	if (s->kind == EVM_SOURCE_TIMER && s->timer.clk)
+		return s->timer.clk->base.fd;
+	if (s->fd < 0)
+		return -EINVAL;
+	return s->fd;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libevm notify sources on eventfd. Any thread or signal handler posts with
+ * evm_notify_post(); the loop reads the counter and calls back with it.
+ *
+ * Saturation. An eventfd counter holds at most 2^64-2; a write that does not
+ * fit fails with EAGAIN. The poster then sets the amount aside in an atomic
+ * overflow counter that the loop adds to what it reads, so nothing is lost.
+ * The wakeup must stand too, and only a write *after* setting the amount
+ * aside proves it:
+ *   - set aside n - 1, write 1: if it fits, the counter is non-zero after
+ *     the amount was set aside and the loop will collect both;
+ *   - if it does not fit, the counter was full, but the loop may read it
+ *     before the last unit is set aside: set it aside, then ring once more
+ *     with a write of 1. If that write fails the counter is full again
+ *     (the loop will collect); if it fits, it is one unit too many, which is
+ *     recorded as debt that the loop takes off later reads.
+ * The sum of the values delivered is always exactly the sum of the posts.
+ */
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "evm-private.h"
+
+int evm_add_notify(evm_loop *l, evm_source **ret, unsigned flags,
+		   evm_notify_cb cb, void *userdata)
+{
+	evm_source *s;
+	int r;
+
+	EVM_CHECK_LOOP(l);
+	if (!cb)
+		return evm_set_error(l, -EINVAL, "evm_add_notify: NULL callback");
+	if (flags & ~(unsigned)EVM_NOTIFY_SEMAPHORE)
+		return evm_set_error(l, -EINVAL, "evm_add_notify: unknown flags 0x%x", flags);
+	s = evm_source_new(l, EVM_SOURCE_NOTIFY, userdata);
+	if (!s)
+		return -ENOMEM;
+	s->cb.notify = cb;
+	s->notify.flags = flags;
+	r = evm_source_own_fd(s, eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC |
+					 (flags & EVM_NOTIFY_SEMAPHORE ? EFD_SEMAPHORE : 0)),
+			      "eventfd");
+	if (r < 0) {
+		evm_source_destroy(s);
+		return r;
+	}
+	evm_source_link(s);
+	if (ret)
+		*ret = s;
+	return 0;
+}
+
+static int evm_notify_post_slow(evm_source *s, uint64_t n)
+{
+	int r;
+
+	if (n > 1)
+		atomic_fetch_add(&s->notify.overflow, n - 1);
+	r = evm_write_u64(s->fd, 1);
+	if (r != -EAGAIN)
+		return r;
+	atomic_fetch_add(&s->notify.overflow, 1);
+	r = evm_write_u64(s->fd, 1);
+	if (r == -EAGAIN)
+		return 0;
+	if (r < 0)
+		return r;
+	atomic_fetch_add(&s->notify.debt, 1);
+	return 0;
+}
+
+int evm_notify_post(evm_source *s, uint64_t n)
+{
+	int r;
+
+	/* No evm_set_error() here: this runs on any thread. */
+	if (EVM_UNLIKELY(!s || s->kind != EVM_SOURCE_NOTIFY || n == 0))
+		return -EINVAL;
+	if (evm_forked(s->loop))
+		return -ECHILD;
+	if (EVM_UNLIKELY(n == UINT64_MAX)) /* eventfd refuses it outright */
+		return evm_notify_post_slow(s, n);
+	r = evm_write_u64(s->fd, n);
+	if (EVM_LIKELY(r == 0))
+		return 0;
+	if (r != -EAGAIN)
+		return r;
+	return evm_notify_post_slow(s, n);
+}
+
+static int evm_notify_call(evm_source *s, uint64_t v)
+{
+	evm_loop *l = s->loop;
+	int r;
+
+	EVM_PROBE_BEGIN(l, EVM_SOURCE_NOTIFY, s->fd);
+	r = s->cb.notify(s, v, s->userdata);
+	EVM_PROBE_END(l, EVM_SOURCE_NOTIFY, s->fd);
+	return r;
+}
+
+/* The saturation path: fold in the overflow, pay the debt. */
+static int evm_notify_dispatch_slow(evm_source *s, uint64_t v)
+{
+	uint64_t o, d;
+	int r;
+
+	o = atomic_exchange(&s->notify.overflow, 0);
+	s->notify.owed += atomic_exchange(&s->notify.debt, 0);
+	if (s->notify.flags & EVM_NOTIFY_SEMAPHORE) {
+		/* One unit per callback: hand the rest back to the counter.
+		 * If it does not fit the counter is full, so the wakeup
+		 * stands and the rest stays aside. */
+		if (o && evm_write_u64(s->fd, o) < 0)
+			atomic_fetch_add(&s->notify.overflow, o);
+		if (s->notify.owed) {
+			s->notify.owed--;
+			return 0;
+		}
+		return evm_notify_call(s, v);
+	}
+	d = s->notify.owed < v ? s->notify.owed : v;
+	v -= d;
+	s->notify.owed -= d;
+	d = s->notify.owed < o ? s->notify.owed : o;
+	o -= d;
+	s->notify.owed -= d;
+	if (v + o < v) {
+		/* More than one read can hold: two callbacks. */
+		r = evm_notify_call(s, v);
+		if (r < 0 || s->dead)
+			return r;
+		v = o;
+	} else {
+		v += o;
+	}
+	if (!v)
+		return 0; /* all of it was debt: a spurious wakeup */
+	return evm_notify_call(s, v);
+}
+
+int evm_notify_dispatch(evm_source *s)
+{
+	uint64_t v;
+	int r;
+
+	r = evm_read_u64(s->fd, &v);
+	if (EVM_UNLIKELY(r < 0))
+		return r == -EAGAIN ? 0 : r;
+	if (s->enabled == EVM_ONESHOT)
+		s->enabled = EVM_OFF;
+	if (EVM_UNLIKELY(atomic_load_explicit(&s->notify.overflow, memory_order_relaxed) ||
+			 atomic_load_explicit(&s->notify.debt, memory_order_relaxed) ||
+			 s->notify.owed))
+		return evm_notify_dispatch_slow(s, v);
+	return evm_notify_call(s, v);
+}

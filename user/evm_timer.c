@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libevm timers on timerfd.
+ *
+ * Shared timers: one timerfd per clock, armed (absolute) for the earliest
+ * expiry of a binary min-heap of timers. A timer keeps its heap index, so
+ * removal and re-arming are O(log n), and a million timers cost one fd.
+ * The timerfd is re-armed once per iteration, before the loop blocks, and
+ * only when the heap top changed. A periodic timer that fires late reports
+ * 1 + elapsed / interval expirations and moves on by as many periods.
+ *
+ * Dedicated timers (EVM_TIMER_DEDICATED, implied by EVM_TIMER_CANCEL_ON_SET)
+ * own a timerfd armed with the timer's own value and interval: the
+ * expiration count is the kernel's, read from the timerfd.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "evm-private.h"
+
+#define NSEC 1000000000ull
+
+static int evm_clk_idx(clockid_t clock)
+{
+	switch (clock) {
+	case CLOCK_MONOTONIC:
+		return EVM_CLK_MONOTONIC;
+	case CLOCK_REALTIME:
+		return EVM_CLK_REALTIME;
+	case CLOCK_BOOTTIME:
+		return EVM_CLK_BOOTTIME;
+	case CLOCK_REALTIME_ALARM:
+		return EVM_CLK_REALTIME_ALARM;
+	case CLOCK_BOOTTIME_ALARM:
+		return EVM_CLK_BOOTTIME_ALARM;
+	}
+	return -1;
+}
+
+static const clockid_t evm_clk_ids[EVM_CLK_MAX] = {
+	CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME,
+	CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM,
+};
+
+static const char *const evm_clk_names[EVM_CLK_MAX] = {
+	"CLOCK_MONOTONIC", "CLOCK_REALTIME", "CLOCK_BOOTTIME",
+	"CLOCK_REALTIME_ALARM", "CLOCK_BOOTTIME_ALARM",
+};
+
+static struct timespec evm_ts(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / NSEC), .tv_nsec = (long)(ns % NSEC) };
+
+	return ts;
+}
+
+/* "Now" on a timer clock (the alarm clocks read as their base clocks). */
+static uint64_t evm_timer_now(int idx)
+{
+	return evm_clock_read(evm_clk_ids[idx]);
+}
+
+/* ---- the heap --------------------------------------------------------------- */
+
+static inline bool evm_heap_less(const evm_source *a, const evm_source *b)
+{
+	return a->timer.next < b->timer.next;
+}
+
+static inline void evm_heap_put(struct evm_clock *c, uint32_t i, evm_source *s)
+{
+	c->heap[i] = s;
+	s->timer.heap_idx = i;
+}
+
+static void evm_heap_up(struct evm_clock *c, uint32_t i)
+{
+	evm_source *s = c->heap[i];
+
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+
+		if (!evm_heap_less(s, c->heap[p]))
+			break;
+		evm_heap_put(c, i, c->heap[p]);
+		i = p;
+	}
+	evm_heap_put(c, i, s);
+}
+
+static void evm_heap_down(struct evm_clock *c, uint32_t i)
+{
+	evm_source *s = c->heap[i];
+
+	for (;;) {
+		uint32_t l = 2 * i + 1, m;
+
+		if (l >= c->n)
+			break;
+		m = l;
+		if (l + 1 < c->n && evm_heap_less(c->heap[l + 1], c->heap[l]))
+			m = l + 1;
+		if (!evm_heap_less(c->heap[m], s))
+			break;
+		evm_heap_put(c, i, c->heap[m]);
+		i = m;
+	}
+	evm_heap_put(c, i, s);
+}
+
+static int evm_heap_insert(struct evm_clock *c, evm_source *s)
+{
+	if (c->n == c->cap) {
+		uint32_t cap = c->cap ? c->cap * 2 : 64;
+		evm_source **h;
+
+		if (cap >= EVM_HEAP_NONE)
+			return -ENOMEM;
+		h = realloc(c->heap, cap * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		c->heap = h;
+		c->cap = cap;
+	}
+	evm_heap_put(c, c->n++, s);
+	evm_heap_up(c, c->n - 1);
+	if (s->timer.heap_idx == 0)
+		c->dirty = c->base.loop->clocks_dirty = true;
+	return 0;
+}
+
+static void evm_heap_remove(struct evm_clock *c, evm_source *s)
+{
+	uint32_t i = s->timer.heap_idx;
+
+	if (i == EVM_HEAP_NONE)
+		return;
+	s->timer.heap_idx = EVM_HEAP_NONE;
+	if (i == 0)
+		c->dirty = c->base.loop->clocks_dirty = true;
+	if (--c->n == i)
+		return;
+	evm_heap_put(c, i, c->heap[c->n]);
+	if (i > 0 && evm_heap_less(c->heap[i], c->heap[(i - 1) / 2]))
+		evm_heap_up(c, i);
+	else
+		evm_heap_down(c, i);
+}
+
+/* The timer's expiry changed while in the heap. */
+static void evm_heap_update(struct evm_clock *c, evm_source *s)
+{
+	uint32_t i = s->timer.heap_idx;
+
+	if (i > 0 && evm_heap_less(s, c->heap[(i - 1) / 2]))
+		evm_heap_up(c, i);
+	else
+		evm_heap_down(c, i);
+	c->dirty = c->base.loop->clocks_dirty = true;
+}
+
+/* ---- clocks ---------------------------------------------------------------- */
+
+static int evm_clock_get(evm_loop *l, int idx, struct evm_clock **ret)
+{
+	struct evm_clock *c = l->clocks[idx];
+	char what[48];
+	int r;
+
+	if (c) {
+		*ret = c;
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->base.loop = l;
+	c->base.kind = EVM_KIND_CLOCK;
+	c->base.enabled = EVM_ON;
+	c->clockid = evm_clk_ids[idx];
+	snprintf(what, sizeof(what), "timerfd_create(%s)", evm_clk_names[idx]);
+	r = evm_source_own_fd(&c->base, timerfd_create(c->clockid, TFD_NONBLOCK | TFD_CLOEXEC),
+			      what);
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	l->clocks[idx] = c;
+	*ret = c;
+	return 0;
+}
+
+/* Before blocking: point each shared timerfd at its heap top. */
+int evm_clocks_arm(evm_loop *l)
+{
+	struct itimerspec its = { 0 };
+	int i;
+
+	l->clocks_dirty = false;
+	for (i = 0; i < EVM_CLK_MAX; i++) {
+		struct evm_clock *c = l->clocks[i];
+		uint64_t want;
+
+		if (!c || !c->dirty)
+			continue;
+		c->dirty = false;
+		want = c->n ? c->heap[0]->timer.next : 0;
+		if (want == c->armed)
+			continue;
+		its.it_value = evm_ts(want);
+		if (timerfd_settime(c->base.fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+			c->dirty = l->clocks_dirty = true;
+			return evm_set_error(l, -errno, "timerfd_settime(%s): %s",
+					     evm_clk_names[i], strerror(errno));
+		}
+		c->armed = want;
+	}
+	return 0;
+}
+
+void evm_clocks_free(evm_loop *l)
+{
+	int i;
+
+	for (i = 0; i < EVM_CLK_MAX; i++) {
+		struct evm_clock *c = l->clocks[i];
+
+		if (!c)
+			continue;
+		if (evm_forked(l))
+			close(c->base.fd);
+		else
+			evm_close_fd(&c->base);
+		free(c->heap);
+		free(c);
+		l->clocks[i] = NULL;
+	}
+}
+
+static int evm_timer_call(evm_source *s, int fd, uint64_t expirations, int error)
+{
+	evm_loop *l = s->loop;
+	int r;
+
+	EVM_PROBE_BEGIN(l, EVM_SOURCE_TIMER, fd);
+	r = s->cb.timer(s, expirations, error, s->userdata);
+	EVM_PROBE_END(l, EVM_SOURCE_TIMER, fd);
+	return r;
+}
+
+/* The shared timerfd of a clock fired: run every timer that is due. */
+int evm_clock_dispatch(struct evm_clock *c)
+{
+	evm_loop *l = c->base.loop;
+	uint64_t x, now;
+	int r;
+
+	(void)evm_read_u64(c->base.fd, &x);
+	c->armed = 0; /* expired: a one-shot timerfd is disarmed now */
+	c->dirty = l->clocks_dirty = true;
+	if (evm_loop_now(l, c->clockid, &now) < 0)
+		now = evm_clock_read(c->clockid);
+
+	while (c->n && c->heap[0]->timer.next <= now) {
+		evm_source *s = c->heap[0];
+		uint64_t exp = 1;
+
+		if (s->timer.interval && s->enabled == EVM_ON) {
+			exp += (now - s->timer.next) / s->timer.interval;
+			s->timer.next += exp * s->timer.interval;
+			evm_heap_down(c, 0);
+		} else {
+			evm_heap_remove(c, s);
+			s->enabled = EVM_OFF;
+		}
+		r = evm_timer_call(s, c->base.fd, exp, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A dedicated timerfd: (re-)arm it from s->timer.next / interval. */
+static int evm_timer_arm_dedicated(evm_source *s)
+{
+	struct itimerspec its = { 0 };
+	int flags = TFD_TIMER_ABSTIME;
+
+	if (s->enabled != EVM_OFF) {
+		its.it_value = evm_ts(s->timer.next);
+		if (s->enabled == EVM_ON)
+			its.it_interval = evm_ts(s->timer.interval);
+		if (s->timer.flags & EVM_TIMER_CANCEL_ON_SET)
+			flags |= TFD_TIMER_CANCEL_ON_SET;
+	}
+	if (timerfd_settime(s->fd, flags, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+int evm_timer_dispatch(evm_source *s)
+{
+	uint64_t x;
+	int r;
+
+	r = evm_read_u64(s->fd, &x);
+	if (r == -EAGAIN)
+		return 0;
+	if (r == -ECANCELED) {
+		/* The clock was set: re-arm for the same absolute time (the
+		 * read cleared the condition), then tell the callback. */
+		r = evm_timer_arm_dedicated(s);
+		if (r < 0)
+			return evm_set_error(s->loop, r, "timerfd_settime: %s", strerror(-r));
+		return evm_timer_call(s, s->fd, 0, -ECANCELED);
+	}
+	if (r < 0)
+		return evm_set_error(s->loop, r, "timerfd read: %s", strerror(-r));
+	if (s->timer.interval)
+		s->timer.next += x * s->timer.interval;
+	/* One-shot timers and EVM_ONESHOT mode: the kernel disarmed it. */
+	if (!s->timer.interval || s->enabled != EVM_ON)
+		s->enabled = EVM_OFF;
+	return evm_timer_call(s, s->fd, x, 0);
+}
+
+/* Puts the timer where its state says: heap or dedicated timerfd. */
+static int evm_timer_apply(evm_source *s)
+{
+	struct evm_clock *c = s->timer.clk;
+
+	if (!c)
+		return evm_timer_arm_dedicated(s);
+	if (s->enabled == EVM_OFF) {
+		evm_heap_remove(c, s);
+		return 0;
+	}
+	if (s->timer.heap_idx == EVM_HEAP_NONE)
+		return evm_heap_insert(c, s);
+	evm_heap_update(c, s);
+	return 0;
+}
+
+#define EVM_TIMER_FLAGS (EVM_TIMER_ABSOLUTE | EVM_TIMER_DEDICATED | EVM_TIMER_CANCEL_ON_SET)
+
+static int evm_timer_check(evm_loop *l, int idx, uint64_t value_ns, uint64_t interval_ns,
+			   unsigned flags)
+{
+	if (flags & ~(unsigned)EVM_TIMER_FLAGS)
+		return evm_set_error(l, -EINVAL, "timer: unknown flags 0x%x", flags);
+	if (!value_ns)
+		return evm_set_error(l, -EINVAL, "timer: value_ns must be > 0");
+	if ((flags & EVM_TIMER_CANCEL_ON_SET) &&
+	    (!(flags & EVM_TIMER_ABSOLUTE) ||
+	     (idx != EVM_CLK_REALTIME && idx != EVM_CLK_REALTIME_ALARM)))
+		return evm_set_error(l, -EINVAL, "timer: EVM_TIMER_CANCEL_ON_SET needs "
+				     "EVM_TIMER_ABSOLUTE on CLOCK_REALTIME(_ALARM)");
+	if (value_ns > (uint64_t)INT64_MAX || (flags & EVM_TIMER_ABSOLUTE ? 0 :
+	    value_ns > (uint64_t)INT64_MAX - evm_timer_now(idx)))
+		return evm_set_error(l, -EINVAL, "timer: value_ns out of range");
+	if (interval_ns > (uint64_t)INT64_MAX / 2)
+		return evm_set_error(l, -EINVAL, "timer: interval_ns out of range");
+	return 0;
+}
+
+int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
+		  uint64_t value_ns, uint64_t interval_ns, unsigned flags,
+		  evm_timer_cb cb, void *userdata)
+{
+	struct evm_clock *c = NULL;
+	evm_source *s;
+	int idx, r;
+
+	EVM_CHECK_LOOP(l);
+	if (!cb)
+		return evm_set_error(l, -EINVAL, "evm_add_timer: NULL callback");
+	idx = evm_clk_idx(clock);
+	if (idx < 0)
+		return evm_set_error(l, -EINVAL, "evm_add_timer: clock %d not supported "
+				     "(CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME or "
+				     "their _ALARM variants)", (int)clock);
+	r = evm_timer_check(l, idx, value_ns, interval_ns, flags);
+	if (r < 0)
+		return r;
+	if (flags & EVM_TIMER_CANCEL_ON_SET)
+		flags |= EVM_TIMER_DEDICATED;
+
+	s = evm_source_new(l, EVM_SOURCE_TIMER, userdata);
+	if (!s)
+		return -ENOMEM;
+	s->cb.timer = cb;
+	s->timer.heap_idx = EVM_HEAP_NONE;
+	s->timer.clk_idx = (uint8_t)idx;
+	s->timer.flags = (uint8_t)flags;
+	s->timer.interval = interval_ns;
+	s->timer.next = flags & EVM_TIMER_ABSOLUTE ? value_ns : evm_timer_now(idx) + value_ns;
+
+	if (flags & EVM_TIMER_DEDICATED) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "timerfd_create(%s)", evm_clk_names[idx]);
+		r = evm_source_own_fd(s, timerfd_create(clock, TFD_NONBLOCK | TFD_CLOEXEC), what);
+		if (r < 0) {
+			evm_source_destroy(s);
+			return r;
+		}
+		r = evm_timer_arm_dedicated(s);
+		if (r < 0) {
+			evm_close_fd(s);
+			evm_source_destroy(s);
+			return evm_set_error(l, r, "timerfd_settime: %s", strerror(-r));
+		}
+	} else {
+		r = evm_clock_get(l, idx, &c);
+		if (r < 0) {
+			evm_source_destroy(s);
+			return r;
+		}
+		s->timer.clk = c;
+		r = evm_heap_insert(c, s);
+		if (r < 0) {
+			evm_source_destroy(s);
+			return evm_set_error(l, r, "evm_add_timer: %s", strerror(-r));
+		}
+	}
+	evm_source_link(s);
+	if (ret)
+		*ret = s;
+	return 0;
+}
+
+int evm_timer_set(evm_source *s, uint64_t value_ns, uint64_t interval_ns,
+		  unsigned flags)
+{
+	uint64_t next;
+	int r;
+
+	EVM_CHECK_SOURCE(s);
+	if (s->kind != EVM_SOURCE_TIMER)
+		return evm_set_error(s->loop, -EINVAL, "evm_timer_set: not a timer");
+	/* DEDICATED and CANCEL_ON_SET stay as they were created. */
+	flags &= ~(unsigned)(EVM_TIMER_DEDICATED | EVM_TIMER_CANCEL_ON_SET);
+	flags |= s->timer.flags & (EVM_TIMER_DEDICATED | EVM_TIMER_CANCEL_ON_SET);
+	r = evm_timer_check(s->loop, s->timer.clk_idx, value_ns, interval_ns, flags);
+	if (r < 0)
+		return r;
+	next = flags & EVM_TIMER_ABSOLUTE ? value_ns :
+		evm_timer_now(s->timer.clk_idx) + value_ns;
+	s->timer.next = next;
+	s->timer.interval = interval_ns;
+	s->timer.flags = (uint8_t)flags;
+	if (s->enabled == EVM_OFF)
+		s->enabled = EVM_ON;
+	r = evm_timer_apply(s);
+	if (r < 0)
+		return evm_set_error(s->loop, r, "evm_timer_set: %s", strerror(-r));
+	return 0;
+}
+
+int evm_timer_get_next(const evm_source *s, uint64_t *ret_ns)
+{
+	EVM_CHECK_SOURCE(s);
+	if (s->kind != EVM_SOURCE_TIMER || !ret_ns)
+		return -EINVAL;
+	*ret_ns = s->timer.next;
+	return 0;
+}
+
+int evm_timer_set_enabled(evm_source *s, int mode)
+{
+	int old = s->enabled, r;
+
+	s->enabled = (uint8_t)mode;
+	r = evm_timer_apply(s);
+	if (r < 0) {
+		s->enabled = (uint8_t)old;
+		(void)evm_timer_apply(s);
+		return evm_set_error(s->loop, r, "timer: %s", strerror(-r));
+	}
+	return 0;
+}
+
+void evm_timer_release(evm_source *s)
+{
+	if (s->timer.clk)
+		evm_heap_remove(s->timer.clk, s);
+	else
+		evm_close_fd(s);
+}
