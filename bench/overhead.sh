@@ -35,7 +35,7 @@
 #   OVERHEAD_COUNT [20000]       round trips per ping-pong run
 #   OVERHEAD_POLICY [other]      evload --policy (fifo:PRIO shields from CPU hogs)
 #   OVERHEAD_RUNQLAT_P [1]       0 leaves out the runqlat -p condition
-#   OVERHEAD_QUIET_BUDGET [120]  s in all to wait for other users' tracers to go
+#   OVERHEAD_QUIET_BUDGET [60]   s in all to wait for other users' tracers to go
 #   OVERHEAD_FLOOD_MAX [1600000] largest flood count (x4 steps from 100000)
 #   OVERHEAD_READY_RE            regex of a ready line of evtrace attach
 set -u -o pipefail
@@ -50,7 +50,7 @@ ROUNDS=${OVERHEAD_ROUNDS:-7}
 COUNT=${OVERHEAD_COUNT:-20000}
 POLICY=${OVERHEAD_POLICY:-other}
 RUNQLAT_P=${OVERHEAD_RUNQLAT_P:-1}
-QUIET_BUDGET=${OVERHEAD_QUIET_BUDGET:-120}
+QUIET_BUDGET=${OVERHEAD_QUIET_BUDGET:-60}
 FLOOD_MAX=${OVERHEAD_FLOOD_MAX:-1600000}
 READY_RE=${OVERHEAD_READY_RE:-'(?i)(\bready\b|^tracing .*(ctrl-c|hit)|\battached to\b)'}
 BT_SCRIPT=$(cd "$(dirname "$0")" && pwd)/overhead.bt
@@ -58,8 +58,8 @@ TRACEFS=/sys/kernel/tracing
 ATTACH_TIMEOUT=30       # s for a peer tracer to attach
 RUN_TIMEOUT=300         # s for any one measured command
 DELAY=2                 # s evload idles first under runqlat -p (it attaches in ~0.1 s)
-QUIET_WAIT=20           # s at most to wait for quiet before one run
-TRIES=3                 # attempts at a clean run
+QUIET_WAIT=10           # s at most to wait for quiet before one run
+TRIES=2                 # attempts at a clean run
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'bench-overhead: %s\n' "$*" >&2; exit 1; }
@@ -185,8 +185,9 @@ def us(ns):
 
 def table(results, conds, final):
     """results: one line per run, 'round cond p50 mean method received share
-    clean key=value...'. Ratios are paired within a round (traced / untraced
-    of the same round), over the clean rounds when there are 3 or more."""
+    clean key=value...'. A ratio pairs a traced run with the untraced run of
+    its round; the pairs where both runs were clean count, when there are 3
+    or more of them, else every pair does (and the line says so)."""
     runs = {}
     for line in open(results):
         f = line.split()
@@ -194,35 +195,40 @@ def table(results, conds, final):
         runs.setdefault(int(f[0]), {})[f[1]] = dict(p50=float(f[2]), mean=float(f[3]), share=f[6],
                                                     clean=f[7] == "1", **kv)
     conds = conds.split()
-    full = [r for r in sorted(runs) if all(c in runs[r] for c in conds)]
-    clean = [r for r in full if all(runs[r][c]["clean"] for c in conds)]
-    use = clean if len(clean) >= 3 else full
-    if use is clean:
-        print("rounds used: %d clean of %d%s" % (len(clean), len(full), "" if len(clean) == len(full) else
-              " (the others had another user's BPF tracer attached around a run)"))
-    else:
-        print("rounds used: all %d, only %d clean: other users' BPF tracers were attached around runs, "
-              "so every condition (untraced too) paid for them and the ratios understate the overhead" %
-              (len(full), len(clean)))
-    print()
-    print("%-10s %9s %6s %6s %6s  %9s %6s  %5s" % ("condition", "RTT p50", "ratio", "min", "max",
-          "RTT mean", "ratio", "cpu"))
-    out = {}
+    rounds = [r for r in sorted(runs) if "untraced" in runs[r]]
+    print("%-10s %9s %6s %6s %6s  %9s %6s  %5s  %s" % ("condition", "RTT p50", "ratio", "min", "max",
+          "RTT mean", "ratio", "cpu", "pairs (clean/all)"))
+    out, dirty = {}, []
     for c in conds:
+        allp = [r for r in rounds if c in runs[r]]
+        use = [r for r in allp if runs[r][c]["clean"] and runs[r]["untraced"]["clean"]]
+        if c == "untraced":
+            use = [r for r in allp if runs[r][c]["clean"]]
+        if len(use) < 3:
+            use = allp
+            dirty.append(c)
+        if not use:
+            continue
         ratio = [runs[r][c]["p50"] / runs[r]["untraced"]["p50"] for r in use]
         mratio = [runs[r][c]["mean"] / runs[r]["untraced"]["mean"] for r in use]
         share = [float(runs[r][c]["share"]) for r in use if runs[r][c]["share"] != "-"]
+        nclean = sum(1 for r in allp if runs[r][c]["clean"] and runs[r]["untraced"]["clean"])
         out[c] = st.median(ratio)
-        print("%-10s %9s %6.2f %6.2f %6.2f  %9s %6.2f  %5s" % (c, us(st.median(runs[r][c]["p50"] for r in use)),
-              out[c], min(ratio), max(ratio), us(st.median(runs[r][c]["mean"] for r in use)),
-              st.median(mratio), "%.2f" % st.median(share) if share else "-"))
-    att = {c: [int(runs[r][c]["att"]) for r in use if "att" in runs[r][c]] for c in conds}
+        print("%-10s %9s %6.2f %6.2f %6.2f  %9s %6.2f  %5s  %d/%d%s" % (c,
+              us(st.median(runs[r][c]["p50"] for r in use)), out[c], min(ratio), max(ratio),
+              us(st.median(runs[r][c]["mean"] for r in use)), st.median(mratio),
+              "%.2f" % st.median(share) if share else "-", nclean, len(allp),
+              "  (all pairs used)" if c in dirty else ""))
+    if dirty:
+        print("(fewer than 3 clean pairs: other users' BPF tracers slowed runs of every condition, "
+              "untraced included, so those ratios understate the overhead)")
+    att = {c: [int(runs[r][c]["att"]) for r in rounds if c in runs[r] and "att" in runs[r][c]] for c in conds}
     att = {c: v for c, v in att.items() if v}
     if att:
         print("peers' time from exec to their 3 sched probes attached (bpftool perf list), median: " +
               ", ".join("%s %d ms" % (c, st.median(v)) for c, v in att.items()))
     with open(final, "w") as f:
-        for c in conds:
+        for c in out:
             f.write("%s %.2f\n" % (c, out[c]))
 
 def first_stamp(text):
@@ -526,8 +532,8 @@ measure() {
 		measure_once "$c" "$r"; rc=$?
 		after=$(foreign)
 		[ $rc = 0 ] && [ -z "$before$after" ] && { clean=1; break; }
-		REDONE=$((REDONE + 1))
 		[ "$QUIET_LEFT" -gt 0 ] || [ $rc != 0 ] || break
+		[ $try -lt $TRIES ] && REDONE=$((REDONE + 1))
 	done
 	if [ $rc != 0 ]; then
 		printf ' %s (late)' "$c"
@@ -577,7 +583,8 @@ forward+reply) say "RTT p50: evload's forward p50 + reply p50 (a round trip is o
 esac
 say "         p50s are read off log-linear buckets (1.6-3% wide here), so ratios move in steps of ~0.02."
 say "RTT mean: run duration / round trips (wall clock, exact, but every preemption counts)."
-say "ratio: traced / untraced of the same round; median (min, max) over rounds."
+say "ratio: traced / untraced of the same round; median (min, max) over the pairs where neither run"
+say "       had another user's tracer around it."
 say "cpu: share of the run's wall time evload's threads were on a CPU (below ~0.9: something else ran there)."
 py table "$RESULTS" "${CONDS[*]}" "$TMP/final"
 
@@ -586,6 +593,7 @@ say ""
 say "evtrace's count of each ping-pong run ($(py evtrace_settings "$TMP/evtrace.1.json")):"
 say "  round: events lost unmatched coalesced | ringbuf records dropped | kernel total p50 | evload received"
 awk '$2 == "evtrace" {
+	split("", v)
 	for (i = 9; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	printf "  %5s: %s %s %s %s | %s %s | %s ns | %s", $1, v["ev"], v["lost"], v["unm"], v["coal"],
 		v["rbrec"], v["rbdrop"], v["totp50"], $6
@@ -646,8 +654,6 @@ flood_series() {        # label cpu "evload args" "evtrace args"
 	done
 }
 flood_series counter same "" ""
-flood_series counter cross "" ""
-flood_series semaphore same "--semaphore" ""
 flood_series semaphore cross "--semaphore" ""
 flood_series "semaphore+events" cross "--semaphore" "--events"
 say "flood figures (the fastest run with lost=0 and no ring-buffer drop, per mode):"

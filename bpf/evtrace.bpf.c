@@ -10,7 +10,9 @@
  *   wake      sched_waking -> sched_switch in
  *   return    switched in -> exit of the syscall it slept in (signal handler:
  *             signal_deliver)
- *   dispatch  that exit -> libevm's USDT evm:dispatch_begin
+ *   dispatch  that exit -> libevm's USDT evm:dispatch_begin (consumptions
+ *             wait in a per-task FIFO for their probes, in order; a pipe,
+ *             read inside its io callback, from the probe before the read)
  *   total     send start -> end of return, or of dispatch once the task has
  *             shown libevm's probes
  *
@@ -42,7 +44,7 @@ __u64 rb_dropped = 0;
 
 #define PF_KTHREAD_FLAG 0x00200000
 
-/* x86_64 syscall numbers */
+/* x86_64 syscall numbers (the only architecture built for so far) */
 #define NR_read 0
 #define NR_write 1
 #define NR_poll 7
@@ -87,12 +89,24 @@ enum cls {
 	CLS_TIMER,  /* timerfd: ev_obj is the timerfd_ctx */
 };
 
+/* A consumption waiting for libevm's dispatch probe (a read of k siginfos,
+ * or k signals delivered to a handler, are dispatched k times, in order). */
+#define LC_MAX 128 /* evload signal flood: at most 128 in flight */
+struct lcons {
+	__u64 start;      /* dispatch starts here (end of return) */
+	__u64 send;       /* its send start */
+	struct evt_record rec; /* its stages, for the record */
+	__u8 kind;
+	__u8 deferred;    /* its total waits for the probe */
+	__u8 pad[6];
+};
+
 struct tstate {
 	/* the syscall in progress */
 	__u64 sc_ts;
 	__u64 sc_obj;
 	__u64 sc_buf;
-	__u32 sc_len;
+	__u32 pad1;
 	__u8 sc_op;
 	__u8 sc_kind;
 	__u8 in_handler;  /* between signal_deliver to a handler and rt_sigreturn */
@@ -109,15 +123,9 @@ struct tstate {
 	__u32 ev_cpu;
 	__u8 ev_cls;
 	__u8 ev_same;
-	__u8 lc_state;    /* 0 none, 1 awaiting dispatch, 2 + total deferred */
-	__u8 lc_kind;
-	/* the last consumption, waiting for libevm's dispatch probe */
-	__u64 lc_start;   /* dispatch starts here (end of return) */
-	__u64 lc_send;    /* its send start */
-	__u64 lc_sendst, lc_wake, lc_ret, lc_late; /* its stages, for the record */
-	__u32 lc_coal;
-	__u8 lc_waketype;
-	__u8 pad[3];
+	__u8 lc_head;     /* consumptions waiting for their dispatch probe: */
+	__u8 lc_n;        /* lc[lc_head .. lc_head + lc_n), oldest first */
+	struct lcons lc[LC_MAX];
 	/* last exit of a wait syscall (epoll/poll family), and an io dispatch
 	 * seen before its read (pipes read inside the callback) */
 	__u64 wait_exit;
@@ -428,9 +436,9 @@ static __always_inline __u64 pend_pop(struct pend *p, __u32 units)
 
 /* ---- events --------------------------------------------------------------- */
 
-static __always_inline void emit(__u32 kind, __u64 now, __u64 send, __u64 wake,
-				 __u64 ret, __u64 disp, __u64 total, __u64 late,
-				 __u32 coal, __u32 waketype)
+/* Streams one event's record (--events): rec has its stages, ts and kind;
+ * the receiver's ids are added here. */
+static __always_inline void emit(const struct evt_record *rec)
 {
 	struct evt_record *r;
 	__u64 id;
@@ -442,36 +450,53 @@ static __always_inline void emit(__u32 kind, __u64 now, __u64 send, __u64 wake,
 		__sync_fetch_and_add(&rb_dropped, 1);
 		return;
 	}
+	__builtin_memcpy(r, rec, sizeof(*r));
 	id = bpf_get_current_pid_tgid();
-	r->ts = now;
-	r->send_ns = send;
-	r->wake_ns = wake;
-	r->return_ns = ret;
-	r->dispatch_ns = disp;
-	r->total_ns = total;
-	r->late_ns = late;
 	r->pid = id >> 32;
 	r->tid = (__u32)id;
-	r->coalesced = coal;
-	r->kind = kind;
-	r->wake = waketype;
-	r->pad[0] = r->pad[1] = 0;
 	bpf_ringbuf_submit(r, 0);
 }
 
 
-/* The last consumption waited for a dispatch probe that did not come: its
- * total ends where its return ended. */
-static __always_inline void lc_flush(struct tstate *t)
+/* Takes the oldest consumption waiting for a dispatch probe. With the probe
+ * (now != 0): the dispatch stage, and the total when it waited for it.
+ * Without (a whole loop iteration passed, or the queue overflowed): a
+ * deferred total ends where its return ended. */
+static __always_inline void lc_pop(struct tstate *t, __u64 now)
 {
-	if (t->lc_state == 2) {
-		__u64 total = t->lc_start - t->lc_send;
+	struct lcons *c = &t->lc[t->lc_head & (LC_MAX - 1)];
+	__u64 d = 0, end = c->start, total;
 
-		hist_put(t->lc_kind, EVT_STAGE_TOTAL, total);
-		emit(t->lc_kind, t->lc_start, t->lc_sendst, t->lc_wake, t->lc_ret, 0,
-		     total, t->lc_late, t->lc_coal, t->lc_waketype);
+	if (!t->lc_n)
+		return;
+	t->lc_head++;
+	t->lc_n--;
+	if (c->kind >= EVT_KIND_MAX)
+		return;
+	if (now) {
+		d = now - c->start;
+		hist_put(c->kind, EVT_STAGE_DISPATCH, d);
+		end = now;
 	}
-	t->lc_state = 0;
+	if (!c->deferred)
+		return;
+	total = end - c->send;
+	hist_put(c->kind, EVT_STAGE_TOTAL, total);
+	c->rec.ts = end;
+	c->rec.dispatch_ns = d;
+	c->rec.total_ns = total;
+	emit(&c->rec);
+}
+
+/* bpf_loop callback: drops the oldest waiting consumption if stale. */
+static long lc_stale(__u32 i, void *unused)
+{
+	struct tstate *t = cur_state(false);
+
+	if (!t || !t->lc_n || t->lc[t->lc_head & (LC_MAX - 1)].start >= t->wait_exit)
+		return 1;
+	lc_pop(t, 0);
+	return 0;
 }
 
 /*
@@ -487,6 +512,7 @@ static __always_inline void consume(struct tstate *t, __u32 kind, __u32 cls, __u
 				    __u64 end_at)
 {
 	__u64 s0 = 0, sendst = 0, wake = 0, ret = 0, late = 0, end = now, total;
+	struct evt_record rec = {};
 	__u32 waketype = 0;
 	struct kcounters *k;
 
@@ -549,6 +575,14 @@ static __always_inline void consume(struct tstate *t, __u32 kind, __u32 cls, __u
 	if (cls == CLS_TIMER && late != LATE_UNKNOWN)
 		hist_put(kind, EVT_STAGE_TIMER_LATE, late);
 	total = end - s0;
+	rec.ts = now;
+	rec.send_ns = sendst;
+	rec.wake_ns = wake;
+	rec.return_ns = ret;
+	rec.late_ns = late == LATE_UNKNOWN ? 0 : late;
+	rec.coalesced = coal;
+	rec.kind = kind;
+	rec.wake = waketype;
 
 	if (kind == EVT_KIND_PIPE && t->io_disp && t->wait_exit &&
 	    t->io_disp >= t->wait_exit) {
@@ -559,29 +593,34 @@ static __always_inline void consume(struct tstate *t, __u32 kind, __u32 cls, __u
 		total = t->io_disp > s0 ? t->io_disp - s0 : total;
 		hist_put(kind, EVT_STAGE_DISPATCH, d);
 		hist_put(kind, EVT_STAGE_TOTAL, total);
-		emit(kind, now, sendst, wake, ret, d, total, late, coal, waketype);
+		rec.dispatch_ns = d;
+		rec.total_ns = total;
+		emit(&rec);
 		t->io_disp = 0;
-		lc_flush(t);
 		return;
 	}
-	lc_flush(t);
-	t->lc_kind = kind;
-	t->lc_start = end;
-	t->lc_send = s0;
-	if (usdt_on && t->evm_seen) {
-		/* the total waits for the dispatch probe */
-		t->lc_sendst = sendst;
-		t->lc_wake = wake;
-		t->lc_ret = ret;
-		t->lc_late = late;
-		t->lc_coal = coal;
-		t->lc_waketype = waketype;
-		t->lc_state = 2;
-	} else {
-		hist_put(kind, EVT_STAGE_TOTAL, total);
-		emit(kind, now, sendst, wake, ret, 0, total, late, coal, waketype);
-		t->lc_state = usdt_on ? 1 : 0;
+	t->io_disp = 0;
+	if (usdt_on) {
+		struct lcons *c;
+
+		if (t->lc_n >= LC_MAX)
+			lc_pop(t, 0);
+		c = &t->lc[(t->lc_head + t->lc_n) & (LC_MAX - 1)];
+		t->lc_n++;
+		c->kind = kind;
+		c->start = end;
+		c->send = s0;
+		/* once the task has shown libevm's probes, the total waits
+		 * for the dispatch (DESIGN: total includes it) */
+		c->deferred = t->evm_seen;
+		if (c->deferred) {
+			c->rec = rec;
+			return;
+		}
 	}
+	hist_put(kind, EVT_STAGE_TOTAL, total);
+	rec.total_ns = total;
+	emit(&rec);
 }
 
 /* A signal consumed (handler, sigwait, signalfd): the queue of (tgid, sig)
@@ -681,6 +720,10 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	case NR_select:
 	case NR_pselect6:
 		t->sc_op = SC_WAIT;
+		/* consumed before the last wait returned and still not
+		 * dispatched: a whole loop iteration passed, no probe comes */
+		if (t->lc_n && t->lc[t->lc_head & (LC_MAX - 1)].start < t->wait_exit)
+			bpf_loop(LC_MAX, lc_stale, NULL, 0);
 		return;
 	case NR_timerfd_settime:
 		k = fd_classify((int)a0, &obj);
@@ -744,7 +787,13 @@ static long pipe_extra(__u32 i, struct xctx *x)
 	k->c[EVT_CNT_EVENTS] += 1;
 	k->c[EVT_CNT_WAKE_NONE] += 1;
 	hist_put(EVT_KIND_PIPE, EVT_STAGE_TOTAL, x->now - s0);
-	emit(EVT_KIND_PIPE, x->now, 0, 0, 0, 0, x->now - s0, 0, 0, 0);
+	{
+		struct evt_record rec = {
+			.ts = x->now, .total_ns = x->now - s0, .kind = EVT_KIND_PIPE,
+		};
+
+		emit(&rec);
+	}
 	return 0;
 }
 
@@ -992,29 +1041,17 @@ SEC("usdt")
 int evt_dispatch(struct pt_regs *ctx)
 {
 	struct tstate *t = cur_state(false);
-	__u64 now, d, total;
-	__u32 kind;
+	__u64 now;
 
 	if (!t)
 		return 0;
 	now = bpf_ktime_get_ns();
 	t->evm_seen = 1;
-	if (!t->lc_state) {
+	if (!t->lc_n) {
 		t->io_disp = now;
 		return 0;
 	}
-	kind = t->lc_kind;
-	if (kind >= EVT_KIND_MAX)
-		return 0;
-	d = now - t->lc_start;
-	hist_put(kind, EVT_STAGE_DISPATCH, d);
-	if (t->lc_state == 2) {
-		total = now - t->lc_send;
-		hist_put(kind, EVT_STAGE_TOTAL, total);
-		emit(kind, now, t->lc_sendst, t->lc_wake, t->lc_ret, d, total, t->lc_late,
-		     t->lc_coal, t->lc_waketype);
-	}
-	t->lc_state = 0;
+	lc_pop(t, now);
 	return 0;
 }
 

@@ -350,8 +350,52 @@ static void test_timer_cancel_on_set(void **state)
 	assert_int_equal(r.exp, 1);
 }
 
+/* Timer slack: never early, and timers of one slack window share a wakeup
+ * (callbacks of one iteration see the same cached now). */
+static struct {
+	int calls, early, wakeups;
+	uint64_t last_when;
+} sl;
+
+static int slack_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	uint64_t when, next;
+
+	(void)exp, (void)error, (void)ud;
+	evm_loop_now(evm_source_get_loop(s), CLOCK_MONOTONIC, &when);
+	evm_timer_get_next(s, &next);
+	sl.early += when < next;
+	sl.wakeups += when != sl.last_when;
+	sl.last_when = when;
+	sl.calls++;
+	return 0;
+}
+
+static void test_timer_slack(void **state)
+{
+	evm_loop *l = *state;
+	uint64_t base = mono_now();
+	int i;
+
+	memset(&sl, 0, sizeof(sl));
+	assert_int_equal(evm_loop_set_timer_slack(NULL, MS), -EINVAL);
+	assert_int_equal(evm_loop_set_timer_slack(l, 2000 * MS), -EINVAL);
+	assert_int_equal(evm_loop_set_timer_slack(l, 20 * MS), 0);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC,
+					       base + 5 * MS + (uint64_t)i * MS / 2, 0,
+					       EVM_TIMER_ABSOLUTE, slack_cb, NULL), 0);
+	while (sl.calls < 200 && mono_now() - base < 3000 * MS)
+		assert_true(evm_loop_run_once(l, 200) >= 0);
+	assert_int_equal(sl.calls, 200);
+	assert_int_equal(sl.early, 0);
+	/* 100 ms of timers, 20 ms windows: about 6 wakeups, not 200 */
+	assert_true(sl.wakeups <= 12);
+}
+
 /* One million timers on one timerfd (the default fd limit is far lower),
- * fired in expiry order; half of them freed first in scattered order. */
+ * fired in expiry order; half of them freed first in scattered order, a
+ * third of the rest re-armed. */
 #define NTIMERS 1000000
 
 static struct {
@@ -401,6 +445,12 @@ static void test_timer_million(void **state)
 	}
 	for (i = 0; i < NTIMERS; i += 2)
 		assert_null(src[i]);
+	/* move a third of the rest, up and down the heap */
+	for (i = 1; i < NTIMERS; i += 6) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		assert_int_equal(evm_timer_set(src[i], base + 50 * MS + x % (200 * MS), 0,
+					       EVM_TIMER_ABSOLUTE), 0);
+	}
 	t0 = mono_now();
 	while (big.calls < NTIMERS / 2 && mono_now() - t0 < 30000 * MS)
 		assert_true(evm_loop_run_once(l, 1000) >= 0);
@@ -419,6 +469,7 @@ int main(void)
 		EVM_TEST(test_timer_alarm_clock),
 		EVM_TEST(test_timer_free_and_rearm_in_callback),
 		EVM_TEST(test_timer_cancel_on_set),
+		EVM_TEST(test_timer_slack),
 		EVM_TEST(test_timer_million),
 	};
 

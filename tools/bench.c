@@ -31,8 +31,6 @@
 
 #define EXIT_USAGE 2
 
-extern volatile sig_atomic_t bench_interrupted;
-
 enum {
 	OPT_JSON = 0x100,
 	OPT_MARKDOWN,
@@ -346,7 +344,7 @@ static void run_plan(struct bench_results *r, struct bench_session *sess, struct
 		BENCH_SAME, BENCH_CROSS, BENCH_FLOOD, BENCH_TIMER, BENCH_PACED,
 	};
 
-	p->total = 2 * EVT_KIND_MAX;
+	p->total = EVT_KIND_MAX;
 	for (int s = 0; s < BENCH_NSCEN; s++)
 		for (int k = 0; k < EVT_KIND_MAX; k++)
 			p->total += bench_applies(k, s) ? cfg->trials : 0;
@@ -354,7 +352,7 @@ static void run_plan(struct bench_results *r, struct bench_session *sess, struct
 	for (int k = 0; k < EVT_KIND_MAX && !bench_interrupted; k++) {
 		progress(p, "syscall census: %s", evt_kind_name(k));
 		bench_census(cfg, k, &r->sc[k]);
-		p->done += 2;
+		p->done++;
 	}
 	for (int i = 0; i < cfg->trials && !bench_interrupted; i++) {
 		for (size_t j = 0; j < sizeof(scens) / sizeof(scens[0]); j++) {

@@ -131,11 +131,6 @@ static double trial_metric(const struct bench_trial *t, int metric)
 		return t->traced && t->st[EVT_STAGE_TIMER_LATE].count ?
 			(double)t->st[EVT_STAGE_TIMER_LATE].p50 : NAN;
 	default:
-		if (metric >= BM_STAGE_MEAN0 && metric < BM_STAGE_MEAN0 + EVT_STAGE_MAX) {
-			const struct hist_summary *h = &t->st[metric - BM_STAGE_MEAN0];
-
-			return t->traced && h->count ? h->mean : NAN;
-		}
 		return NAN;
 	}
 }
@@ -621,7 +616,8 @@ int bench_claims_eval(const struct bench_results *r, struct bench_claim_result *
 		c->verdict = bench_verdict_and(a->verdict, b->verdict);
 		snprintf(c->measured, sizeof(c->measured), "latency (1 CPU) low: %s; throughput high: %s",
 			 bench_verdict_name(a->verdict), bench_verdict_name(b->verdict));
-		snprintf(c->brief, sizeof(c->brief), "latency and throughput claims");
+		snprintf(c->brief, sizeof(c->brief), "latency: %s; throughput: %s",
+			 bench_verdict_name(a->verdict), bench_verdict_name(b->verdict));
 		snprintf(c->rule, sizeof(c->rule),
 			 "holds if both 'low latency' (one CPU) and 'high throughput' hold; "
 			 "contradicted if either is contradicted");
@@ -687,6 +683,10 @@ int bench_crosscheck(const struct bench_results *r, struct bench_check *out, int
 				c->ntrials++;
 				if (kp[i] > up[i])
 					c->violations++;
+				c->k_events += cell->t[i].cnt[EVT_CNT_EVENTS];
+				c->u_events += cell->t[i].received;
+				c->k_lost += cell->t[i].cnt[EVT_CNT_LOST];
+				c->k_unmatched += cell->t[i].cnt[EVT_CNT_UNMATCHED];
 			}
 			bench_est_of(kp, cell->n, &c->k_p50);
 			bench_est_of(up, cell->n, &c->u_p50);

@@ -17,6 +17,7 @@
 #ifndef EVTRACE_BENCH_IMPL_H
 #define EVTRACE_BENCH_IMPL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,7 +170,6 @@ enum bench_metric {
 	BM_LOSS_FRAC,           /* lost / sent */
 	BM_DELIVERED,           /* events/s that reach the receiver: see
 				 * bench_delivered_desc() */
-	BM_STAGE_MEAN0,         /* + stage: a stage's mean */
 };
 int bench_series(const struct bench_results *r, enum evt_kind k, enum bench_scen s,
 		 int metric, double *v);
@@ -221,6 +221,8 @@ struct bench_check {
 	int ntrials;                    /* trials with both views */
 	int violations;                 /* trials with kernel p50 > user p50 */
 	struct bench_est k_p50, u_p50, k_p99, u_p99;
+	uint64_t k_events, u_events;    /* summed over those trials */
+	uint64_t k_lost, k_unmatched;   /* the tracer's, summed */
 	bool ok;                        /* no violation (and data present) */
 };
 int bench_crosscheck(const struct bench_results *r, struct bench_check *out, int max);
@@ -243,6 +245,9 @@ int bench_write_json(const struct bench_results *r, const char *path, char *err,
 const char *bench_rule_text(void);
 
 /* ------------------------------------------------------------------ run */
+
+/* Set by SIGINT/SIGTERM: the running trial is killed, no new one starts. */
+extern volatile sig_atomic_t bench_interrupted;
 
 /* Builds evload's argument vector for (k, s); argv has room for 24. */
 int bench_evload_argv(const struct bench_config *cfg, enum evt_kind k, enum bench_scen s,

@@ -5,7 +5,7 @@
  *   evm.c          loop core: create/free, run, dispatch, exit, now, errors,
  *                  fork detection, the common source calls
  *   evm_io.c       io sources
- *   evm_timer.c    timers: one timerfd per clock + min-heap, dedicated timerfds
+ *   evm_timer.c    timers: one timerfd per clock + 4-ary min-heap, dedicated timerfds
  *   evm_signal.c   signalfd sources and the signal-mask helpers
  *   evm_handler.c  classic sigaction handlers forwarding through an eventfd
  *   evm_notify.c   eventfd notify sources
@@ -76,6 +76,8 @@ struct evm_sigstash {
 	struct signalfd_siginfo si[EVM_SIGINFO_BATCH];
 };
 
+/* Laid out so that what dispatch touches (the header and the kind's state)
+ * fits the first 64 bytes; the list links come last. */
 struct evm_source {
 	evm_loop *loop;
 	void *userdata;
@@ -84,8 +86,6 @@ struct evm_source {
 	uint8_t enabled;    /* enum evm_enabled */
 	bool dead;          /* freed during dispatch, memory reaped later */
 	bool registered;    /* fd is in the epoll interest list */
-	struct evm_source *prev, *next; /* every source of the loop */
-	struct evm_source *zombie_next;
 	union {
 		evm_io_cb io;
 		evm_timer_cb timer;
@@ -126,17 +126,29 @@ struct evm_source {
 			struct evm_source *hnext, *hprev; /* defer or exit list */
 		} hook;
 	};
+	struct evm_source *prev, *next; /* every source of the loop */
+	struct evm_source *zombie_next;
 };
 
 #define EVM_HEAP_NONE UINT32_MAX
+
+/* A heap entry keeps the expiry next to the timer, so that sifting
+ * compares within the heap array instead of chasing source pointers. */
+struct evm_hent {
+	uint64_t at;            /* == s->timer.next */
+	evm_source *s;
+};
 
 struct evm_clock {
 	struct evm_source base; /* kind EVM_KIND_CLOCK, fd = the timerfd */
 	clockid_t clockid;
 	uint64_t armed;         /* absolute ns the timerfd is armed for, 0: not */
-	struct evm_source **heap;
+	struct evm_hent *heap;  /* 4-ary min-heap; see evm_timer.c */
+	void *heap_mem;         /* what was allocated (heap is aligned in it) */
 	uint32_t n, cap;
 	bool dirty;             /* heap top may differ from armed */
+	bool due;               /* heap top already due when arming: run it
+				 * without the timerfd (see evm_clocks_arm) */
 };
 
 struct evm_hook_list {
@@ -152,7 +164,9 @@ struct evm_loop {
 	int exit_code;
 	unsigned defer_enabled; /* defer sources currently enabled */
 	bool clocks_dirty;
+	bool clocks_due;        /* some clock has due timers: do not block */
 	unsigned stashes;       /* signal sources with a stash (rare) */
+	uint64_t timer_slack;   /* evm_loop_set_timer_slack(), 0: exact */
 	uint64_t iteration;
 	uint64_t now_mono;      /* CLOCK_MONOTONIC at wake-up (see now_iter[0]) */
 	/* Per-iteration clock cache, valid when now_iter[i] == iteration:
@@ -234,7 +248,8 @@ EVM_HIDDEN int evm_write_u64(int fd, uint64_t v);
 EVM_HIDDEN int evm_io_dispatch(evm_source *s, uint32_t revents);
 
 EVM_HIDDEN int evm_timer_dispatch(evm_source *s);
-EVM_HIDDEN int evm_clock_dispatch(struct evm_clock *c);
+EVM_HIDDEN int evm_clock_dispatch(struct evm_clock *c, bool fd_ready);
+EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l);
 EVM_HIDDEN int evm_clocks_arm(evm_loop *l);
 EVM_HIDDEN int evm_timer_set_enabled(evm_source *s, int mode);
 EVM_HIDDEN void evm_timer_release(evm_source *s);

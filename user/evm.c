@@ -192,6 +192,15 @@ evm_loop *evm_loop_free(evm_loop *l)
 	return NULL;
 }
 
+int evm_loop_set_timer_slack(evm_loop *l, uint64_t slack_ns)
+{
+	EVM_CHECK_LOOP(l);
+	if (slack_ns > 1000000000ull)
+		return evm_set_error(l, -EINVAL, "evm_loop_set_timer_slack: more than 1 s");
+	l->timer_slack = slack_ns;
+	return 0;
+}
+
 int evm_loop_get_fd(const evm_loop *l)
 {
 	EVM_CHECK_LOOP(l);
@@ -306,7 +315,7 @@ static int evm_dispatch_one(evm_loop *l, evm_source *s, uint32_t revents)
 	case EVM_SOURCE_IO:
 		return evm_io_dispatch(s, revents);
 	case EVM_KIND_CLOCK:
-		return evm_clock_dispatch((struct evm_clock *)s);
+		return evm_clock_dispatch((struct evm_clock *)s, true);
 	case EVM_SOURCE_TIMER:
 		return evm_timer_dispatch(s);
 	case EVM_SOURCE_SIGNAL:
@@ -363,7 +372,7 @@ int evm_loop_run_once(evm_loop *l, int timeout_ms)
 		if (r < 0)
 			goto out;
 	}
-	if (l->defer_enabled || l->exit_requested)
+	if (l->defer_enabled || l->exit_requested || l->clocks_due)
 		timeout_ms = 0;
 
 	n = evm_epoll_wait(l, timeout_ms);
@@ -388,6 +397,12 @@ int evm_loop_run_once(evm_loop *l, int timeout_ms)
 		if (EVM_UNLIKELY(r < 0))
 			goto out;
 		count++;
+	}
+	if (EVM_UNLIKELY(l->clocks_due)) {
+		r = evm_clocks_dispatch_due(l);
+		if (r < 0)
+			goto out;
+		count += r;
 	}
 	r = 0;
 	if (l->exit_requested) {

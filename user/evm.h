@@ -154,6 +154,15 @@ int evm_loop_get_fd(const evm_loop *l);
  * iteration, typically the first callback. Every later call in the same
  * iteration returns the same value. */
 int evm_loop_now(evm_loop *l, clockid_t clock, uint64_t *ret_ns);
+/* Timer slack for the shared (heap) timers of this loop: a timer may fire up
+ * to slack_ns late, never early, so that timers due within the same
+ * slack-aligned window share one wakeup. 0 (the default): each timer
+ * fires as soon as its time comes, at the price of one wakeup per distinct
+ * expiry when timers are dense (a million timers spread over one second
+ * cost tens of thousands of wakeups; 1 ms of slack makes it a thousand,
+ * the granularity libev, libuv and libevent always have). Dedicated timers
+ * are never affected. At most 1 s. (Added to the API.) */
+int evm_loop_set_timer_slack(evm_loop *l, uint64_t slack_ns);
 /* A human explanation of the last failure of a call on this loop ("" if none). */
 const char *evm_loop_error(const evm_loop *l);
 
