@@ -37,7 +37,7 @@
 #   OVERHEAD_RUNQLAT_P [1]       0 leaves out the runqlat -p condition
 #   OVERHEAD_QUIET_BUDGET [60]   s in all to wait for other users' tracers to go
 #   OVERHEAD_FLOOD_MAX [1600000] largest flood count (x4 steps from 100000)
-#   OVERHEAD_READY_RE            regex of a ready line of evtrace attach
+#   OVERHEAD_READY_RE            regex of the line evtrace attach -v prints once attached
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
@@ -52,7 +52,7 @@ POLICY=${OVERHEAD_POLICY:-other}
 RUNQLAT_P=${OVERHEAD_RUNQLAT_P:-1}
 QUIET_BUDGET=${OVERHEAD_QUIET_BUDGET:-60}
 FLOOD_MAX=${OVERHEAD_FLOOD_MAX:-1600000}
-READY_RE=${OVERHEAD_READY_RE:-'(?i)(\bready\b|^tracing .*(ctrl-c|hit)|\battached to\b)'}
+READY_RE=${OVERHEAD_READY_RE:-'(?i)(\bready\b|BPF program ids:|^tracing .*(ctrl-c|hit))'}
 BT_SCRIPT=$(cd "$(dirname "$0")" && pwd)/overhead.bt
 TRACEFS=/sys/kernel/tracing
 ATTACH_TIMEOUT=30       # s for a peer tracer to attach
@@ -257,19 +257,20 @@ def startup(evtrace, n):
     print("%.1f %.1f %.1f %.1f" % ((t - b) / 1e6, (min(trac) - b) / 1e6, (max(trac) - b) / 1e6, b / 1e6))
 
 def attach_startup(evtrace, pid, dur, ready_re):
-    """evtrace attach -p PID -d DUR. Prints: ms from exec to its first BPF
+    """evtrace attach -v -p PID -d DUR. Prints: ms from exec to its first BPF
     attachment (bpftool perf list names the holder's pid), ms to the last one
     (then no change for 300 ms), their number, ms to a line matching ready_re
-    ('-' for none), its exit status; then its first lines."""
+    ('-' for none), its exit status; then its first lines (libbpf's debug
+    lines left out)."""
     import threading
     t0 = time.monotonic()
-    p = subprocess.Popen([evtrace, "attach", "-p", str(pid), "-d", str(dur)],
+    p = subprocess.Popen([evtrace, "attach", "-v", "-p", str(pid), "-d", str(dur)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     rx, found, lines = re.compile(ready_re), [], []
     def reader():
         for raw in p.stdout:
             line = raw.decode(errors="replace").rstrip("\n")
-            if len(lines) < 6:
+            if len(lines) < 5 and not line.startswith("libbpf:"):
                 lines.append(line)
             if not found and rx.search(line):
                 found.append(time.monotonic() - t0)
@@ -303,27 +304,37 @@ def prog_ids():
 
 def orphans(before):
     """BPF programs loaded since the 'before' snapshot that no process holds
-    (no fd of any process refers to them): pinned or leaked."""
+    (no fd of any process refers to them): pinned or leaked. Checked three
+    times over two seconds: a program whose last link just went is freed
+    after an RCU grace period and shows briefly without a holder."""
     old = set(open(before).read().split())
-    progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "list"], stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL).stdout or b"[]")
-    held = set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        d = "/proc/%s/fdinfo" % pid
-        try:
-            fds = os.listdir(d)
-        except OSError:
-            continue
-        for fd in fds:
+    def once():
+        progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "list"], stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL).stdout or b"[]")
+        held = set()
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            d = "/proc/%s/fdinfo" % pid
             try:
-                for line in open("%s/%s" % (d, fd)):
-                    if line.startswith("prog_id:"):
-                        held.add(line.split()[1])
+                fds = os.listdir(d)
             except OSError:
-                pass
-    for p in progs:
-        if str(p["id"]) not in old and str(p["id"]) not in held:
-            print(p["id"], p.get("name", "?"), p.get("type", "?"))
+                continue
+            for fd in fds:
+                try:
+                    for line in open("%s/%s" % (d, fd)):
+                        if line.startswith("prog_id:"):
+                            held.add(line.split()[1])
+                except OSError:
+                    pass
+        return {str(p["id"]): p for p in progs if str(p["id"]) not in old and str(p["id"]) not in held}
+    left = once()
+    for _ in range(2):
+        if not left:
+            break
+        time.sleep(1)
+        now = once()
+        left = {k: v for k, v in left.items() if k in now}
+    for k, p in sorted(left.items()):
+        print(k, p.get("name", "?"), p.get("type", "?"))
 
 cmd, args = sys.argv[1], sys.argv[2:]
 {"rtt": rtt, "flood": flood, "evtrace": evtrace_report, "evtrace_settings": evtrace_settings,
@@ -680,12 +691,12 @@ attach_target
 py attach_startup "$EVTRACE" "$CHILD_PID" 3 "$READY_RE" >"$TMP/attach.ready"
 stop_pid "$CHILD_PID" TERM; CHILD_PID=
 read -r afirst alast an aready arc <"$TMP/attach.ready"
-say "start-up (attach): evtrace attach -p PID: first probe attached ${afirst} ms after exec, all $an by ${alast} ms"
+say "start-up (attach): evtrace attach -v -p PID: first probe attached ${afirst} ms after exec, all $an by ${alast} ms"
 say "                   (bpftool perf list polled every 10-20 ms; exit status $arc)"
 if [ "$aready" = - ]; then
-	say "                   it prints no ready line (none matched $READY_RE); its first lines:"
+	say "                   it printed no ready line (none matched $READY_RE); its first lines:"
 else
-	say "                   its ready line came ${aready} ms after exec; its first lines:"
+	say "                   its ready line (matching $READY_RE) came ${aready} ms after exec; its first lines:"
 fi
 tail -n +2 "$TMP/attach.ready"
 

@@ -62,8 +62,12 @@ enum evt_counter {
  *             receiver was woken by the send (or found still on its CPU);
  *             wake: one per real wakeup (wakes same_cpu + cross_cpu);
  *             dispatch: one per event followed by libevm's USDT probe.
- *             sender_cost: one per sending syscall (timerfd: per expiry,
- *             the time inside the timer callback).
+ *             sender_cost: one per sending syscall (timerfd: per expiry
+ *             the hrtimer hook saw, the time inside the timer callback;
+ *             sends also counts the expiries found only at the read, so
+ *             there sender_cost <= sends).
+ *   timer_late timerfd: programmed expiry -> its hrtimer callback running,
+ *             one per expiry the hook saw.
  *   wakes     same_cpu / cross_cpu: switched in on the waker's CPU or not;
  *             none: queued while the receiver was busy (or still on CPU).
  */

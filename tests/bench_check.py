@@ -79,8 +79,15 @@ def main(json_path, md_path, trials):
         cx = r.get("complexity", {})
         check(cx.get("score") == cx.get("setup_calls", 0) + round(cx.get("syscalls_per_event", 0))
               + len(cx.get("rules", [])), f"{m}: complexity score does not add up")
-        check(r.get("syscalls", {}).get("source") == "measured", f"{m}: syscalls per event not measured")
-        check(r.get("syscalls", {}).get("per_event", 0) > 0, f"{m}: no syscalls per event")
+        sy = r.get("syscalls", {})
+        check(sy.get("source") in ("measured", "derived"), f"{m}: syscalls source {sy.get('source')!r}")
+        check(sy.get("source") == "measured" or sy.get("note"), f"{m}: derived syscalls without a reason")
+        check(sy.get("per_event", 0) > 0, f"{m}: no syscalls per event")
+
+    # the census works: counted, not derived, for most mechanisms (a run may
+    # lose its counter to another tool's tracepoint churn: it then says why)
+    measured = sum(1 for r in rows.values() if r.get("syscalls", {}).get("source") == "measured")
+    check(measured >= len(MECHS) - 1, f"syscalls per event measured for {measured} mechanisms only")
 
     # a verdict for every claim of the classic table
     claims = d.get("claims", [])

@@ -20,5 +20,6 @@ test-cli-shell: $(EVTRACE)
 	EVTRACE=$(EVTRACE) tests/cli_bad_input.sh
 	EVTRACE=$(EVTRACE) tests/cli_report.sh
 
-test-cli-e2e: $(EVTRACE) $(EVLOAD)
+# after the others: the latency checks want a machine as quiet as we can make it
+test-cli-e2e: $(EVTRACE) $(EVLOAD) | test-cli-unit test-cli-shell
 	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/cli_e2e.sh

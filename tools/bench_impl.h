@@ -99,8 +99,8 @@ struct bench_cell {
 	struct bench_trial t[BENCH_MAX_TRIALS];
 };
 
-/* Syscalls per event from the census: two runs with different counts,
- * sys_enter counted by a perf counter that follows evload's threads. */
+/* Syscalls per event from the census: runs of two lengths, sys_enter counted
+ * by a perf counter that follows evload's threads (see bench_census()). */
 struct bench_syscalls {
 	bool measured;          /* false: derived from the mechanism's path */
 	double per_event;

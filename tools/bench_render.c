@@ -496,7 +496,8 @@ static void cost_legend(FILE *f, const struct bench_results *r, bool md)
 		 "the wakeups it delivers at a %s period (its expirations come at the programmed "
 		 "rate whatever happens). wakeups/s: callbacks per second. coalesced: events merged "
 		 "into another delivery. CPU/event: sender + receiver CPU time per event (evload, "
-		 "latency run on one CPU). syscalls/event: both ends, per one-way event (census: "
+		 "latency run on one CPU). syscalls/event: both ends, per one-way event (timerfd: per "
+		 "wakeup; census: "
 		 "sys_enter counted in evload over two run lengths; \"d\" = derived from the "
 		 "mechanism's path). complexity = setup calls + syscalls/event + rules (below).",
 		 hist_fmt_ns(r->cfg.flood_interval_ns, per, sizeof(per)));
