@@ -117,7 +117,7 @@ void hist_print_bars(FILE *f, const struct loghist *h, const char *label)
 	for (int r = lo; r <= hi; r++)
 		if (rows[r] > peak)
 			peak = rows[r];
-	fprintf(f, "%24s : %-10s |%-*s|\n", label ? label : "ns", "count", width,
+	fprintf(f, "%25s : %-10s |%-*s|\n", label ? label : "ns", "count", width,
 		"distribution");
 	for (int r = lo; r <= hi; r++) {
 		unsigned long long from = r ? 1ULL << (r - 1) : 0;
