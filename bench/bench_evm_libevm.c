@@ -3,7 +3,8 @@
  * bench-evm peer: libevm. Ping-pong: one loop per thread, a notify source
  * (eventfd) on each, evm_notify_post() to the other side. Timers:
  * evm_add_timer() one-shot, relative, CLOCK_MONOTONIC, on the shared
- * timerfd + heap (not dedicated).
+ * timerfd + heap (not dedicated); exact (the default), and with 1 ms of
+ * timer slack.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -81,7 +82,7 @@ static int evm_tc_cb(evm_source *src, uint64_t expirations, int error,
 	return 0;
 }
 
-static int evm_tc_run(struct tc *t)
+static int evm_tc_run_slack(struct tc *t, uint64_t slack_ns)
 {
 	evm_loop *l;
 	unsigned i;
@@ -90,6 +91,11 @@ static int evm_tc_run(struct tc *t)
 	r = evm_loop_new(&l);
 	if (r < 0)
 		return r;
+	if (slack_ns) {
+		r = evm_loop_set_timer_slack(l, slack_ns);
+		if (r < 0)
+			goto out;
+	}
 	tc_arm_begin(t);
 	for (i = 0; i < t->n; i++) {
 		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC,
@@ -106,8 +112,26 @@ out:
 	return r < 0 ? r : 0;
 }
 
+static int evm_tc_run(struct tc *t)
+{
+	return evm_tc_run_slack(t, 0);
+}
+
+/* 1 ms: the granularity libev, libuv and libevent always have (their loops
+ * wait with epoll_wait's millisecond timeout). */
+static int evm_tc_run_1ms(struct tc *t)
+{
+	return evm_tc_run_slack(t, 1000000);
+}
+
 const struct tc_peer tc_libevm = {
 	.name = "libevm",
-	.how = "evm_add_timer(CLOCK_MONOTONIC, relative, one-shot), shared timerfd + heap",
+	.how = "evm_add_timer(CLOCK_MONOTONIC, relative, one-shot), shared timerfd + heap, exact",
 	.run = evm_tc_run,
+};
+
+const struct tc_peer tc_libevm_slack = {
+	.name = "libevm-1ms",
+	.how = "the same with evm_loop_set_timer_slack(1 ms), the others' granularity",
+	.run = evm_tc_run_1ms,
 };

@@ -740,18 +740,23 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	}
 }
 
-/* A timerfd read with no fire seen: armed before attach, a hook run the
- * kernel skipped, or (seen on 6.18, ~0.5% of expiries, a classic-tracepoint
- * bpftrace counts the same) an expiry that never passed through
- * hrtimer_expire_entry. The expiry read comes from the timer itself,
- * re-armed by the read. Periodic: the next expiry minus v periods is the
- * oldest one read; one-shot: the expiry it had. The clock base's offset
- * makes it CLOCK_MONOTONIC. Counted as a send (an expiry seen, at the
- * read), without a sender cost or a lateness. */
-static __always_inline void timer_recover(struct pend *p, __u64 key, __u64 v)
+/* A timerfd read with no fire of its own in the queue: armed before
+ * attach, or an expiry whose hrtimer run the hook did not see. The expiry
+ * read comes from the timer itself, re-armed by the read (fs/timerfd.c:
+ * timerfd_read_iter takes the ticks, then hrtimer_forward_now() moves a
+ * periodic timer past now and restarts it). Periodic: the next expiry
+ * minus v periods is the oldest one read; one-shot: the expiry it had. If
+ * the re-armed timer already fired again (ctx->ticks pending at the exit),
+ * node.expires is that later expiry, which is also v periods past the
+ * oldest one read. The clock base's offset makes it CLOCK_MONOTONIC. It is
+ * put at the head of the queue (the consumer owns the head; a later fire
+ * already queued stays for the next read), and counted as a send (an
+ * expiry seen, at the read) without a sender cost or a lateness. */
+static __always_inline void timer_recover(struct pend *p, __u64 key, __u64 v, __u64 now)
 {
 	struct timerfd_ctx *ctx = (struct timerfd_ctx *)key;
 	__s64 exp, intv, off;
+	__u32 head;
 
 	exp = BPF_CORE_READ(ctx, t.tmr.node.expires);
 	intv = BPF_CORE_READ(ctx, tintv);
@@ -759,10 +764,13 @@ static __always_inline void timer_recover(struct pend *p, __u64 key, __u64 v)
 	if (intv > 0)
 		exp -= (__s64)v * intv;
 	exp -= off;
-	if (exp <= 0)
-		return;
+	/* an expiry read is in the past: anything else is a torn read */
+	if (exp <= 0 || (__u64)exp > now)
+		exp = (__s64)now;
+	head = p->head - 1;
+	p->ts[head & (PQ - 1)] = (__u64)exp;
+	p->head = head;
 	p->late = LATE_UNKNOWN;
-	pend_push(p, (__u64)exp, 0);
 	cnt_add(EVT_KIND_TIMERFD, EVT_CNT_SENDS, 1);
 }
 
@@ -916,9 +924,18 @@ static __always_inline void on_sys_exit(struct tstate *t, long ret)
 		p = sig_prep(kind, key, &coal);
 	else
 		p = bpf_map_lookup_elem(&pendq, &key);
-	if (cls == CLS_TIMER && p && !pend_len(p) &&
-	    !(t->ev_cls == CLS_TIMER && t->ev_obj == key))
-		timer_recover(p, key, v);
+	if (cls == CLS_TIMER && p) {
+		/* every read takes one expiry off the queue. An expiry queued
+		 * after this read took its ticks (the timer re-armed by the
+		 * read fired before this exit: its tick is pending again) is
+		 * the next read's, not this one's. */
+		__u32 n = pend_len(p);
+
+		if (n && BPF_CORE_READ((struct timerfd_ctx *)key, ticks))
+			n--;
+		if (!n)
+			timer_recover(p, key, v, now);
+	}
 	consume(t, kind, cls, key, p, units, coal, now, 0);
 	if (n > 1 && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
 		struct xctx x = { .obj = key, .buf = t->sc_buf, .now = now };
@@ -1027,6 +1044,10 @@ static __always_inline void on_hrtimer_entry(__u64 timer, __s64 expires, __s64 o
 	if (!pend_len(p))
 		p->late = late;
 	pend_push(p, now - late, 0);
+	/* counted here, where the expiry is queued: a read takes one expiry
+	 * off the queue, so sends >= events holds whatever happens to the
+	 * exit hook */
+	cnt_add(EVT_KIND_TIMERFD, EVT_CNT_SENDS, 1);
 }
 
 static __always_inline void on_hrtimer_exit(void)
@@ -1037,7 +1058,6 @@ static __always_inline void on_hrtimer_exit(void)
 	if (!tc || !tc->timer)
 		return;
 	hist_put(EVT_KIND_TIMERFD, EVT_STAGE_SENDER, bpf_ktime_get_ns() - tc->fire);
-	cnt_add(EVT_KIND_TIMERFD, EVT_CNT_SENDS, 1);
 	tc->timer = 0;
 }
 
