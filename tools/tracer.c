@@ -211,8 +211,12 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	}
 	if (mode == EVT_MODE_TP_BTF)
 		bpf_map__set_max_entries(skel->maps.thash, 1);
-	if (events)
+	if (events) {
 		bpf_map__set_max_entries(skel->maps.events, RINGBUF_SIZE);
+		/* no wakeup per record: tracer_poll's timeout collects them,
+		 * a buffer half full wakes it early */
+		skel->rodata->rb_wake_at = RINGBUF_SIZE / 2;
+	}
 
 	err = evtrace_bpf__load(skel);
 	if (err) {
@@ -494,7 +498,10 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
 	}
 	vlog(t, "attached with %s", mode_names[t->mode]);
 
-	if (opts->no_dispatch) {
+	/* EVTRACE_NO_DISPATCH=1: as opts->no_dispatch (the overhead benchmark's
+	 * lighter mode, for front ends without the option) */
+	if (opts->no_dispatch ||
+	    (getenv("EVTRACE_NO_DISPATCH") && *getenv("EVTRACE_NO_DISPATCH") == '1')) {
 		vlog(t, "dispatch stage off: libevm's USDT probe not attached");
 	} else if (opts->usdt_binary) {
 		tracer_attach_usdt(t, opts->usdt_binary);
@@ -540,7 +547,16 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 			return -errno;
 		return 0;
 	}
+	/* records come without wakeups (bpf/evtrace.bpf.c: rb_wake_at): the
+	 * poll returns early only when the buffer is half full, so read what
+	 * waits once it times out */
 	r = ring_buffer__poll(t->rb, timeout_ms);
+	if (r >= 0 || r == -EINTR) {
+		int c = ring_buffer__consume(t->rb);
+
+		if (r >= 0)
+			r = c < 0 ? c : r + c;
+	}
 	if (t->events)
 		fflush(t->events);
 	return r;

@@ -37,7 +37,9 @@ struct tracer_opts {
  * errno with one clear line in err (e.g. "evtrace needs CAP_BPF and
  * CAP_PERFMON (or root): run it as root"). */
 int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, size_t errlen);
-/* Consumes per-event records (when --events) for at most timeout_ms.
+/* Consumes per-event records (when --events): waits at most timeout_ms
+ * (records do not wake it until the buffer is half full), then reads all
+ * that wait.
  * Returns records consumed or a negative errno. */
 int tracer_poll(struct tracer *t, int timeout_ms);
 /* Cumulative counts and histograms since open, merged over CPUs. */
