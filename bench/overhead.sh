@@ -484,8 +484,8 @@ stop_tracer() {
 
 # ---------------------------------------------------------------- ping-pong
 PP=(eventfd --pattern pingpong --count "$COUNT" --cpu same --policy "$POLICY" --json)
-CONDS=(untraced evtrace runqlat bpftrace)
-[ "$RUNQLAT_P" = 1 ] && CONDS=(untraced evtrace runqlat runqlat-p bpftrace)
+CONDS=(untraced evtrace evtrace-nd runqlat bpftrace)
+[ "$RUNQLAT_P" = 1 ] && CONDS=(untraced evtrace evtrace-nd runqlat runqlat-p bpftrace)
 
 # One ping-pong run under condition $1 in round $2. Sets RUN (the results
 # line without the clean flag) or returns 2 when the run does not count.
@@ -494,11 +494,14 @@ measure_once() {
 	case $c in
 	untraced)
 		fg_run "$out" "$EVLOAD" "${PP[@]}" || run_failed "evload (untraced)" "$out" ;;
-	evtrace)
-		rm -f "$TMP/evtrace.$r.json"
-		fg_run "$out" "$EVTRACE" run --json "$TMP/evtrace.$r.json" -- "$EVLOAD" "${PP[@]}" ||
-			run_failed "evtrace run -- evload" "$out"
-		set -- $(py evtrace "$TMP/evtrace.$r.json")
+	evtrace|evtrace-nd)
+		# evtrace-nd: --no-dispatch, no uprobe trap per libevm callback
+		local json=$TMP/$c.$r.json nd=
+		[ "$c" = evtrace-nd ] && nd=--no-dispatch
+		rm -f "$json"
+		fg_run "$out" "$EVTRACE" run $nd --json "$json" -- "$EVLOAD" "${PP[@]}" ||
+			run_failed "evtrace run $nd -- evload" "$out"
+		set -- $(py evtrace "$json")
 		extra="ev=$1 lost=$2 unm=$3 coal=$4 sends=$5 rbrec=$6 rbdrop=$7 totp50=$8" ;;
 	runqlat)
 		start_tracer "$TMP/runqlat.$r.log" "$RUNQLAT"
@@ -567,7 +570,7 @@ say "conditions: $(uname -r), $(nproc) CPUs, $(grep -q hypervisor /proc/cpuinfo 
 say "workload:   evload ${PP[*]}"
 say "            $ROUNDS rounds x $COUNT round trips per run, both threads on one CPU, policy $POLICY"
 say "peers:      runqlat system-wide$([ "$RUNQLAT_P" = 1 ] && echo ', runqlat -p PID'), bpftrace $(basename "$BT_SCRIPT") system-wide;" \
-	"evtrace run (its target only, every stage of every event)"
+	"evtrace run (its target only, every stage of every event); evtrace-nd: the same with --no-dispatch"
 others=$(other_tracers)
 [ -n "$others" ] && say "note:       other users' BPF tracers attached at start: $others"
 say ""

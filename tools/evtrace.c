@@ -47,6 +47,7 @@ enum {
 	OPT_JSON = 0x100,
 	OPT_EVENTS,
 	OPT_BTF,
+	OPT_NO_DISPATCH,
 };
 
 struct cli {
@@ -58,6 +59,7 @@ struct cli {
 	const char *json_path;
 	const char *events_path;
 	const char *btf_path;
+	bool no_dispatch;
 	int verbose;
 	/* attach */
 	pid_t pid;
@@ -141,6 +143,7 @@ static const struct argp_option common_options[] = {
 	{ "json", OPT_JSON, "FILE", 0, "Save the report as JSON to FILE ('-': stdout, instead of the text)", 1 },
 	{ "events", OPT_EVENTS, "FILE", 0, "Write per-event records to FILE", 1 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux; also EVTRACE_BTF)", 1 },
+	{ "no-dispatch", OPT_NO_DISPATCH, NULL, 0, "Do not attach libevm's USDT probes: no dispatch stage, and a uprobe trap less per event", 1 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the ids of our BPF programs", 1 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 1 },
 	{ 0 },
@@ -170,6 +173,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_BTF:
 		c->btf_path = arg;
+		return 0;
+	case OPT_NO_DISPATCH:
+		c->no_dispatch = true;
 		return 0;
 	case 'v':
 		c->verbose++;
@@ -487,6 +493,16 @@ static int final_report(struct session *s, double now)
 }
 
 /* -v: which programs are ours, so that one can check they are gone after. */
+/* The tracer options every tracing subcommand takes from the command line. */
+static void tracer_opts_from_cli(const struct cli *c, struct tracer_opts *opts)
+{
+	opts->follow_forks = true;
+	opts->events_path = c->events_path;
+	opts->btf_path = c->btf_path;
+	opts->no_dispatch = c->no_dispatch;
+	opts->verbose = c->verbose;
+}
+
 static void print_prog_ids(const struct session *s)
 {
 	unsigned int ids[64];
@@ -733,12 +749,9 @@ static int cmd_run(int argc, char **argv)
 	snprintf(s.base.mode, sizeof(s.base.mode), "run");
 	join_args(s.base.command, sizeof(s.base.command), c.cmd);
 
+	tracer_opts_from_cli(&c, &opts);
 	opts.pid = child;
-	opts.follow_forks = true;
-	opts.events_path = c.events_path;
-	opts.btf_path = c.btf_path;
 	opts.usdt_binary = realpath(path, real) ? real : path;
-	opts.verbose = c.verbose;
 	ret = tracer_open(&s.t, &opts, err, sizeof(err));
 	if (ret) {
 		errline(&c, "%s", err[0] ? err : strerror(-ret));
@@ -888,12 +901,9 @@ static int cmd_attach(int argc, char **argv)
 		snprintf(s.base.command, sizeof(s.base.command), "(whole system)");
 	}
 
+	tracer_opts_from_cli(&c, &opts);
 	opts.pid = c.pid;
 	opts.all = c.all;
-	opts.follow_forks = true;
-	opts.events_path = c.events_path;
-	opts.btf_path = c.btf_path;
-	opts.verbose = c.verbose;
 	ret = tracer_open(&s.t, &opts, err, sizeof(err));
 	if (ret) {
 		errline(&c, "%s", err[0] ? err : strerror(-ret));
@@ -901,6 +911,13 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (c.verbose)
 		print_prog_ids(&s);
+	if (c.pid)
+		fprintf(stderr, "%s: tracing PID %d (%s): ready; Ctrl-C to end\n", c.prog, c.pid,
+			tracer_attach_mode(s.t));
+	else
+		fprintf(stderr, "%s: tracing the whole system (%s): ready; Ctrl-C to end\n", c.prog,
+			tracer_attach_mode(s.t));
+	fflush(stderr);
 	s.start = s.part_start = now_s();
 	if (c.pid && s.pidfd < 0 && pid_gone(c.pid))
 		s.target_gone = true;

@@ -393,7 +393,7 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
 	verbose_level = opts->verbose;
 	libbpf_set_print(libbpf_print);
 	if (!has_caps()) {
-		snprintf(err, errlen, "evtrace needs CAP_BPF and CAP_PERFMON (or root): run it as root");
+		snprintf(err, errlen, "tracing needs CAP_BPF and CAP_PERFMON (or root): run it as root");
 		return -EPERM;
 	}
 	btf_path = opts->btf_path ? opts->btf_path : getenv("EVTRACE_BTF");

@@ -34,7 +34,7 @@ struct tracer_opts {
 };
 
 /* Checks privileges, BTF, features; loads and attaches. 0, or a negative
- * errno with one clear line in err (e.g. "evtrace needs CAP_BPF and
+ * errno with one clear line in err (e.g. "tracing needs CAP_BPF and
  * CAP_PERFMON (or root): run it as root"). */
 int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, size_t errlen);
 /* Consumes per-event records (when --events): waits at most timeout_ms
