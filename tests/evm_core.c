@@ -293,6 +293,98 @@ static void test_free_inside_callback(void **state)
 	pipe_close(q);
 }
 
+
+/* Source memory is pooled: a source freed inside a callback keeps its
+ * memory until the iteration ends (events of the same batch may still
+ * point at it), so a source added in that callback gets another slot and
+ * is not called for the freed one's event. Later, reused slots come back
+ * clean whatever kind they held. */
+static struct {
+	evm_source *src[2];
+	struct rec rec[2];
+	evm_source *added, *freed;
+	struct rec added_rec;
+} fa;
+
+static int free_other_and_add_cb(evm_source *s, uint64_t v, void *ud)
+{
+	int me = (int)(intptr_t)ud;
+
+	(void)v;
+	fa.rec[me].calls++;
+	fa.freed = fa.src[!me];
+	fa.src[!me] = evm_source_free(fa.src[!me]);
+	assert_int_equal(evm_add_notify(evm_source_get_loop(s), &fa.added, 0,
+					notify_cb, &fa.added_rec), 0);
+	return 0;
+}
+
+static int noop_timer_cb(evm_source *s, uint64_t e, int err, void *ud)
+{
+	(void)s, (void)e, (void)err, (void)ud;
+	return 0;
+}
+
+static void test_pool_free_then_add_in_callback(void **state)
+{
+	evm_loop *l = *state;
+	struct rec r = { 0 };
+	evm_source *s, *me;
+	int i, fd;
+
+	memset(&fa, 0, sizeof(fa));
+	for (i = 0; i < 2; i++)
+		assert_int_equal(evm_add_notify(l, &fa.src[i], 0, free_other_and_add_cb,
+						(void *)(intptr_t)i), 0);
+	assert_int_equal(evm_notify_post(fa.src[0], 1), 0);
+	assert_int_equal(evm_notify_post(fa.src[1], 1), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 1);
+	assert_int_equal(fa.rec[0].calls + fa.rec[1].calls, 1);
+	me = fa.src[0] ? fa.src[0] : fa.src[1];
+	assert_non_null(me);
+	assert_non_null(fa.added);
+	assert_ptr_not_equal(fa.added, me);
+	assert_ptr_not_equal(fa.added, fa.freed); /* the memory was not reused yet */
+	assert_int_equal(fa.added_rec.calls, 0); /* not called for the freed one */
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	assert_int_equal(evm_notify_post(fa.added, 3), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 1);
+	assert_int_equal(fa.added_rec.calls, 1);
+	assert_int_equal(fa.added_rec.sum, 3);
+
+	/* many adds and frees of mixed kinds: reused slots come back clean */
+	for (i = 0; i < 3000; i++) {
+		s = NULL;
+		switch (i % 3) {
+		case 0:
+			assert_int_equal(evm_add_defer(l, &s, hook_cb, &r), 0);
+			assert_int_equal(evm_source_set_enabled(s, EVM_OFF), 0);
+			break;
+		case 1:
+			assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 3600000000000ull,
+						       0, EVM_TIMER_DEDICATED, noop_timer_cb,
+						       NULL), 0);
+			break;
+		default:
+			assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 3600000000000ull,
+						       1000, 0, noop_timer_cb, NULL), 0);
+			break;
+		}
+		if (i % 7)
+			s = evm_source_free(s);
+	}
+	assert_int_equal(evm_add_notify(l, &s, 0, notify_cb, &r), 0);
+	assert_int_equal(evm_source_get_kind(s), EVM_SOURCE_NOTIFY);
+	assert_int_equal(evm_source_get_enabled(s), EVM_ON);
+	fd = evm_source_get_fd(s);
+	assert_true(fd >= 0);
+	assert_int_equal(evm_notify_post(s, 2), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 1);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.sum, 2);
+	/* what is left (every 7th) is freed with the loop, in teardown */
+}
+
 /* A callback that disables another source ready in the same batch: the
  * other one is not called. */
 struct disrec {
@@ -667,6 +759,7 @@ int main(void)
 		EVM_TEST(test_bad_args_values),
 		EVM_TEST(test_io_enable_disable_oneshot),
 		EVM_TEST(test_free_inside_callback),
+		EVM_TEST(test_pool_free_then_add_in_callback),
 		EVM_TEST(test_disable_inside_callback),
 		EVM_TEST(test_notify_counter),
 		EVM_TEST(test_notify_semaphore),

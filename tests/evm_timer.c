@@ -459,6 +459,100 @@ static void test_timer_million(void **state)
 	free(src);
 }
 
+
+/* Source memory is pooled per loop (slabs + free list): freed slots are
+ * reused by later sources of any kind. Timers added into reused slots,
+ * relative (each measured from the clock at its own add), with a dense
+ * spread of distinct deadlines, fire once each, in deadline order and
+ * never early: the loop's cached now and a fresh clock read are both at or
+ * past the deadline when the callback runs. */
+#define NREUSE 20000
+
+static struct {
+	uint64_t last;
+	int calls, disorder, early, early_cached, extra;
+} ru;
+
+static int reuse_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	uint64_t next, now, cached;
+
+	(void)ud;
+	assert_int_equal(evm_timer_get_next(s, &next), 0);
+	now = mono_now();
+	assert_int_equal(evm_loop_now(evm_source_get_loop(s), CLOCK_MONOTONIC, &cached), 0);
+	if (now < next)
+		ru.early++;
+	if (cached < next)
+		ru.early_cached++;
+	if (next < ru.last)
+		ru.disorder++;
+	if (exp != 1 || error)
+		ru.extra++;
+	ru.last = next;
+	ru.calls++;
+	evm_source_free(s);
+	return 0;
+}
+
+static int never_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	(void)s, (void)exp, (void)error, (void)ud;
+	ru.extra++;
+	return 0;
+}
+
+static int never_notify_cb(evm_source *s, uint64_t v, void *ud)
+{
+	(void)s, (void)v, (void)ud;
+	ru.extra++;
+	return 0;
+}
+
+static void test_timer_pool_reuse_never_early(void **state)
+{
+	evm_loop *l = *state;
+	evm_source **src = malloc(NREUSE * sizeof(*src));
+	uint64_t x = 88172645463325252ull, t0, next;
+	int i, kind;
+
+	assert_non_null(src);
+	memset(&ru, 0, sizeof(ru));
+	/* fill slots with other kinds (and timers that never fire), free them */
+	for (i = 0; i < NREUSE; i++) {
+		kind = i % 3;
+		if (kind == 0)
+			assert_int_equal(evm_add_notify(l, &src[i], 0, never_notify_cb, NULL), 0);
+		else
+			assert_int_equal(evm_add_timer(l, &src[i], CLOCK_MONOTONIC,
+						       (kind == 1 ? 3600000 : 10) * MS, 0, 0,
+						       never_cb, NULL), 0);
+	}
+	for (i = 0; i < NREUSE; i++)
+		src[i] = evm_source_free(src[i]);
+	/* every slot again, now relative timers 1..40 ms away: dense and
+	 * distinct deadlines (one clock read per add) */
+	for (i = 0; i < NREUSE; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		assert_int_equal(evm_add_timer(l, &src[i], CLOCK_MONOTONIC,
+					       MS + x % (39 * MS), 0, 0, reuse_cb, NULL), 0);
+		assert_int_equal(evm_source_get_kind(src[i]), EVM_SOURCE_TIMER);
+		assert_int_equal(evm_source_get_enabled(src[i]), EVM_ON);
+		assert_int_equal(evm_timer_get_next(src[i], &next), 0);
+	}
+	t0 = mono_now();
+	while (ru.calls < NREUSE && mono_now() - t0 < 10000 * MS)
+		assert_true(evm_loop_run_once(l, 1000) >= 0);
+	assert_int_equal(ru.calls, NREUSE);
+	assert_int_equal(ru.disorder, 0);
+	assert_int_equal(ru.early, 0);
+	assert_int_equal(ru.early_cached, 0);
+	assert_int_equal(ru.extra, 0);
+	/* nothing left to fire */
+	assert_int_equal(evm_loop_run_once(l, 20), 0);
+	free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +565,7 @@ int main(void)
 		EVM_TEST(test_timer_cancel_on_set),
 		EVM_TEST(test_timer_slack),
 		EVM_TEST(test_timer_million),
+		EVM_TEST(test_timer_pool_reuse_never_early),
 	};
 
 	return cmocka_run_group_tests_name("evm_timer", tests, NULL, NULL);

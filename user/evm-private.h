@@ -68,6 +68,7 @@ struct evm_hring {
 };
 
 struct evm_clock;
+struct evm_slab;
 
 #define EVM_SIGINFO_BATCH 16
 
@@ -126,8 +127,9 @@ struct evm_source {
 			struct evm_source *hnext, *hprev; /* defer or exit list */
 		} hook;
 	};
-	struct evm_source *prev, *next; /* every source of the loop */
-	struct evm_source *zombie_next;
+	/* every source of the loop; once unlinked (freed), next links the
+	 * loop's zombies or its free list instead */
+	struct evm_source *prev, *next;
 };
 
 #define EVM_HEAP_NONE UINT32_MAX
@@ -179,7 +181,13 @@ struct evm_loop {
 	struct evm_source wake; /* the loop's own eventfd */
 	_Atomic int async_exit; /* -1: none, else the code */
 	struct evm_source *sources; /* list of every user source */
-	struct evm_source *zombies;
+	struct evm_source *zombies; /* freed in dispatch, linked through next */
+	/* Source memory (see evm_source_new): slabs carved in order, freed
+	 * sources on a free list, every slab released by evm_loop_free(). */
+	struct evm_slab *slabs;
+	struct evm_source *free_sources; /* linked through next */
+	struct evm_source *slab_cur, *slab_end;
+	uint32_t slab_next;     /* sources in the next slab */
 	struct evm_hook_list defers, exits;
 	struct evm_clock *clocks[EVM_CLK_MAX];
 	sigset_t sigs;          /* signals watched by signal/handler sources */
@@ -234,12 +242,14 @@ EVM_HIDDEN int evm_set_error(evm_loop *l, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 EVM_HIDDEN evm_source *evm_source_new(evm_loop *l, int kind, void *userdata);
 EVM_HIDDEN void evm_source_link(evm_source *s);
-EVM_HIDDEN void evm_source_destroy(evm_source *s); /* free memory (not linked) */
+EVM_HIDDEN void evm_source_destroy(evm_source *s); /* back to the pool (not linked) */
 EVM_HIDDEN int evm_epoll_sync(evm_source *s, uint32_t events);
 EVM_HIDDEN int evm_source_own_fd(evm_source *s, int fd, const char *what);
 EVM_HIDDEN void evm_epoll_del(evm_source *s);
 EVM_HIDDEN void evm_close_fd(evm_source *s);
 EVM_HIDDEN uint64_t evm_clock_read(clockid_t clock);
+#define EVM_POPULATE_MIN (256u << 10) /* bytes; smaller blocks fault lazily */
+EVM_HIDDEN void evm_populate(void *p, size_t len);
 EVM_HIDDEN long evm_read(int fd, void *buf, size_t len); /* bytes or -errno */
 EVM_HIDDEN int evm_read_u64(int fd, uint64_t *v); /* 0, -EAGAIN, -errno */
 EVM_HIDDEN int evm_write_u64(int fd, uint64_t v);

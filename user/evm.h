@@ -159,9 +159,11 @@ int evm_loop_now(evm_loop *l, clockid_t clock, uint64_t *ret_ns);
  * slack-aligned window share one wakeup. 0 (the default): each timer
  * fires as soon as its time comes, at the price of one wakeup per distinct
  * expiry when timers are dense (a million timers spread over one second
- * cost tens of thousands of wakeups; 1 ms of slack makes it a thousand,
- * the granularity libev, libuv and libevent always have). Dedicated timers
- * are never affected. At most 1 s. (Added to the API.) */
+ * cost tens of thousands of wakeups, and with expiries a microsecond apart
+ * the thread is busy for the whole second: there is no room to sleep
+ * between them without firing late; 1 ms of slack makes it a thousand
+ * wakeups, the granularity libev, libuv and libevent always have).
+ * Dedicated timers are never affected. At most 1 s. (Added to the API.) */
 int evm_loop_set_timer_slack(evm_loop *l, uint64_t slack_ns);
 /* A human explanation of the last failure of a call on this loop ("" if none). */
 const char *evm_loop_error(const evm_loop *l);

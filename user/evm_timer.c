@@ -118,23 +118,33 @@ static void evm_heap_down(struct evm_clock *c, uint32_t i)
 	evm_heap_put(c, i, e);
 }
 
+/* Grows the heap with realloc: a large array is an mmap that the kernel
+ * moves (mremap) instead of copying, so growing neither copies nor faults
+ * in the entries again (a million timers: 16 MB). A large new half is
+ * faulted in at once (evm_populate). */
 static int evm_heap_grow(struct evm_clock *c)
 {
 	uint32_t cap = c->cap ? c->cap * 2 : 64;
-	void *mem;
+	size_t old_off = (size_t)((char *)c->heap - (char *)c->heap_mem), off, size;
+	char *mem;
 
 	if (cap >= EVM_HEAP_NONE / EVM_HEAP_D)
 		return -ENOMEM;
-	/* heap = mem + PAD entries, so that heap[1] is line-aligned */
-	if (posix_memalign(&mem, EVM_HEAP_ALIGN,
-			   (cap + EVM_HEAP_PAD) * sizeof(struct evm_hent)))
+	size = (cap + EVM_HEAP_PAD) * sizeof(struct evm_hent);
+	mem = realloc(c->heap_mem, size);
+	if (!mem)
 		return -ENOMEM;
-	if (c->n)
-		memcpy((struct evm_hent *)mem + EVM_HEAP_PAD, c->heap,
-		       c->n * sizeof(struct evm_hent));
-	free(c->heap_mem);
+	/* heap = mem + up to PAD entries, so that heap[1] is line-aligned */
+	off = (EVM_HEAP_ALIGN - sizeof(struct evm_hent) -
+	       (uintptr_t)mem % EVM_HEAP_ALIGN) % EVM_HEAP_ALIGN;
+	if (off != old_off && c->n)
+		memmove(mem + off, mem + old_off, c->n * sizeof(struct evm_hent));
+	/* the new half is filled next, entry by entry: fault it in at once */
+	if ((size_t)(cap - c->cap) * sizeof(struct evm_hent) >= EVM_POPULATE_MIN)
+		evm_populate(mem + off + (size_t)c->cap * sizeof(struct evm_hent),
+			     (size_t)(cap - c->cap) * sizeof(struct evm_hent));
 	c->heap_mem = mem;
-	c->heap = (struct evm_hent *)mem + EVM_HEAP_PAD;
+	c->heap = (struct evm_hent *)(mem + off);
 	c->cap = cap;
 	return 0;
 }
