@@ -10,9 +10,14 @@
  *   wake      sched_waking -> sched_switch in
  *   return    switched in -> exit of the syscall it slept in (signal handler:
  *             signal_deliver)
- *   dispatch  that exit -> libevm's USDT evm:dispatch_begin (consumptions
- *             wait in a per-task FIFO for their probes, in order; a pipe,
- *             read inside its io callback, from the probe before the read)
+ *   dispatch  that exit -> libevm's dispatch begin (consumptions wait in a
+ *             per-task FIFO for their dispatches, in order; a pipe, read
+ *             inside its io callback, from the dispatch before the read).
+ *             Dispatch begins come from libevm's trace slot (a per-thread
+ *             ring of their times, announced once by the USDT probe
+ *             evm:trace_slot and read at the thread's next syscall or
+ *             signal delivery: no trap per dispatch) or, for a libevm
+ *             without it, from a uprobe on the USDT evm:dispatch_begin.
  *   total     send start -> end of return, or of dispatch once the task has
  *             shown libevm's probes
  *
@@ -42,8 +47,11 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 const volatile struct evt_config cfg = {};
 
-/* Set by user space once libevm's USDT probes are attached. */
+/* Set by user space once libevm's USDT probes are attached, usdt_on_ns
+ * (CLOCK_MONOTONIC) just before: consumptions are queued for a dispatch
+ * from then on. */
 bool usdt_on = false;
+__u64 usdt_on_ns = 0;
 /* Ring buffer reserve failures. */
 __u64 rb_dropped = 0;
 /* Records are submitted without waking the consumer (a wakeup per record
@@ -184,6 +192,10 @@ struct tstate {
 	__u64 io_disp;
 	__u32 tgid;
 	__u32 pad2;
+	/* libevm's trace slot of this thread (user address, 0: none) and the
+	 * dispatches of it already matched */
+	__u64 slot;
+	__u64 slot_seq;
 };
 
 /* Per-object queue of send times, so that events queued without a wakeup
@@ -546,6 +558,101 @@ static __always_inline void lc_pop(struct tstate *t, __u64 now)
 	emit(&c->rec);
 }
 
+/* One libevm dispatch begin at now: it dispatches the task's oldest
+ * consumption waiting for one, else it is an io callback that reads its fd
+ * itself (pipes), matched at that read. Shared by the trace slot and the
+ * dispatch_begin uprobe. */
+static __always_inline void dispatch_at(struct tstate *t, __u64 now)
+{
+	t->evm_seen = 1;
+	/* none waits, or the oldest came after this dispatch began (a
+	 * dispatch whose consumption was before usdt_on) */
+	if (!t->lc_n || t->lc[t->lc_head & (LC_MAX - 1)].start > now) {
+		t->io_disp = now;
+		return;
+	}
+	lc_pop(t, now);
+}
+
+/* bpf_loop callbacks for slot_drain (the current task's state). */
+struct slot_walk {
+	__u64 first; /* seq of the first entry to read */
+	__u64 addr;
+};
+
+static long slot_lost(__u32 i, void *unused)
+{
+	struct tstate *t = cur_state(false);
+
+	if (!t || !t->lc_n)
+		return 1;
+	lc_pop(t, 0);
+	return 0;
+}
+
+static long slot_entry(__u32 i, void *ctx)
+{
+	struct slot_walk *w = ctx;
+	struct tstate *t = cur_state(false);
+	__u64 seq = w->first + i, ns;
+
+	if (!t || bpf_probe_read_user(&ns, sizeof(ns),
+				      (void *)(w->addr + offsetof(struct evt_slot, ring) +
+					       (seq & (EVT_SLOT_RING - 1)) *
+						       sizeof(struct evt_slot_entry))))
+		return 1;
+	dispatch_at(t, ns);
+	return 0;
+}
+
+/*
+ * Matches the dispatches libevm wrote to the task's trace slot since the
+ * last look, oldest first. Called before anything else at the task's
+ * syscall entries and signal deliveries, so that every dispatch written
+ * before a consumption is matched before that consumption is queued. More
+ * than EVT_SLOT_RING dispatches without a syscall overwrite the oldest
+ * entries: their times are gone, so the consumptions they dispatched get
+ * no dispatch sample (their totals end at their return, as when no probe
+ * comes); nothing is made up.
+ */
+static __always_inline void slot_drain(struct tstate *t)
+{
+	struct slot_walk w;
+	struct {
+		__u64 seq, last_ns;
+	} h;
+	__u64 seq, n;
+
+	if (!t->slot || bpf_probe_read_user(&h, sizeof(h), (void *)t->slot))
+		return;
+	seq = h.seq;
+	n = seq - t->slot_seq;
+	if (!n)
+		return;
+	if (n > (1ULL << 32)) {
+		/* went back (a slot reused after a fork or exec): resync */
+		t->slot_seq = seq;
+		return;
+	}
+	t->slot_seq = seq;
+	if (n == 1) {
+		/* the common case: one dispatch since the last look, its
+		 * time in the slot's header (one read in all) */
+		dispatch_at(t, h.last_ns);
+		return;
+	}
+	if (n > EVT_SLOT_RING) {
+		__u64 lost = n - EVT_SLOT_RING;
+
+		if (t->lc_n)
+			bpf_loop(lost < LC_MAX ? lost : LC_MAX, slot_lost, NULL, 0);
+		n = EVT_SLOT_RING;
+	}
+	w.first = seq - n;
+	w.addr = t->slot;
+	bpf_loop(n, slot_entry, &w, 0);
+}
+
 /* bpf_loop callback: drops the oldest waiting consumption if stale. */
 static long lc_stale(__u32 i, void *unused)
 {
@@ -722,6 +829,9 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	struct pend *p;
 	int k;
 
+	/* before anything that may queue or drop a consumption */
+	if (t->slot)
+		slot_drain(t);
 	t->sc_op = SC_NONE;
 	switch (id) {
 	case NR_write:
@@ -1079,6 +1189,8 @@ static __always_inline void on_sig_deliver(struct tstate *t, int sig, __u64 hand
 
 	if (handler <= 1) /* SIG_DFL, SIG_IGN */
 		return;
+	if (t->slot)
+		slot_drain(t); /* dispatches before this signal come first */
 	now = bpf_ktime_get_ns();
 	t->in_handler = 1;
 	sig_consume(t, EVT_KIND_SIGNAL, sig, now, now);
@@ -1129,25 +1241,75 @@ static __always_inline void on_hrtimer_exit(void)
 	tc->timer = 0;
 }
 
-/* libevm's evm:dispatch_begin(kind, fd, wake_ns), a callback about to run.
- * Its arguments are not needed (and not fetched: cheaper): the callback
- * dispatches the task's last consumption if one waits, else it is an io
- * callback that reads its fd itself (pipes), matched at that read. */
+/* libevm's evm:dispatch_begin(kind, fd, wake_ns), a callback about to run
+ * (a libevm without the trace slot). Its arguments are not needed (and not
+ * fetched: cheaper). */
 SEC("usdt")
 int evt_dispatch(struct pt_regs *ctx)
 {
 	struct tstate *t = cur_state(false);
-	__u64 now;
 
-	if (!t)
+	if (t)
+		dispatch_at(t, bpf_ktime_get_ns());
+	return 0;
+}
+
+/* libevm's evm:trace_slot(slot, seq, start): the thread's trace slot is at
+ * slot, its next dispatch will be number seq, and it has written the slot
+ * since dispatch number start (when it saw the semaphore rise). Fires once
+ * per thread, then every 100 us for 20 ms, backing off to once a second
+ * (user/evm_trace.c); every dispatch is read from the slot at the next
+ * syscall, trap-free.
+ *
+ * The kernel raises the semaphore when it registers the probe, a moment
+ * before this program is attached: the thread may have announced unseen and
+ * written dispatches since, some of them after usdt_on (their consumptions
+ * queued). Those are taken from the ring by their times (after usdt_on_ns),
+ * so that each queued consumption still meets its own dispatch; if the ring
+ * no longer holds them all, the queued consumptions get no dispatch sample
+ * (their totals end at their return) rather than a wrong one. */
+SEC("usdt")
+int evt_slot(struct pt_regs *ctx)
+{
+	/* made here if need be: attached to a running loop, the announce can
+	 * come before the thread's first syscall seen */
+	struct tstate *t = cur_state(true);
+	struct evt_slot_entry ring[EVT_SLOT_RING];
+	long addr, seq, start;
+	__u64 first;
+	int i;
+
+	if (!t || bpf_usdt_arg(ctx, 0, &addr) || bpf_usdt_arg(ctx, 1, &seq) ||
+	    bpf_usdt_arg(ctx, 2, &start))
 		return 0;
-	now = bpf_ktime_get_ns();
 	t->evm_seen = 1;
-	if (!t->lc_n) {
-		t->io_disp = now;
+	if (t->slot == (__u64)addr) {
+		/* a re-announce: what the slot holds up to seq is ours */
+		slot_drain(t);
+		t->slot_seq = seq;
 		return 0;
 	}
-	lc_pop(t, now);
+	first = seq;
+	if ((__u64)seq > (__u64)start &&
+	    !bpf_probe_read_user(ring, sizeof(ring),
+				 (void *)(addr + offsetof(struct evt_slot, ring)))) {
+		for (i = 0; i < EVT_SLOT_RING; i++) {
+			if (first <= (__u64)start ||
+			    ring[(first - 1) & (EVT_SLOT_RING - 1)].ns <= usdt_on_ns)
+				break;
+			first--;
+		}
+		if (i == EVT_SLOT_RING && first > (__u64)start) {
+			/* more than the ring holds */
+			if (t->lc_n)
+				bpf_loop(LC_MAX, slot_lost, NULL, 0);
+			first = seq;
+		}
+	}
+	t->slot = addr;
+	t->slot_seq = first;
+	if (first != (__u64)seq)
+		slot_drain(t);
 	return 0;
 }
 

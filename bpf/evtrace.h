@@ -91,6 +91,21 @@ struct evt_record {
 	unsigned char pad[2];
 };
 
+/* libevm's trace slot (struct evm_trace_slot, user/evm-private.h): a ring
+ * of a thread's latest dispatch begins and the count written, announced by
+ * the USDT probe evm:trace_slot(slot address, count at announce) and read
+ * by the tracer at the thread's syscalls instead of a trap per dispatch. */
+#define EVT_SLOT_RING 16
+struct evt_slot_entry {
+	unsigned long long ns; /* CLOCK_MONOTONIC at dispatch begin */
+	int kind, fd;          /* libevm's source kind and fd */
+};
+struct evt_slot {
+	unsigned long long seq; /* dispatch n (from 0) at ring[n % EVT_SLOT_RING] */
+	unsigned long long last_ns; /* ring[(seq - 1) % EVT_SLOT_RING].ns */
+	struct evt_slot_entry ring[EVT_SLOT_RING];
+};
+
 /* How the programs are attached (evt_config.mode). */
 enum evt_mode {
 	EVT_MODE_TP_BTF = 0,    /* tp_btf + task storage */

@@ -716,7 +716,7 @@ static void test_fork_echild(void **state)
 static void test_usdt_notes(void **state)
 {
 	char exe[4096], cmd[4200], line[512];
-	int begin = 0, end = 0, args_ok = 0, sema = 0;
+	int begin = 0, end = 0, slot = 0, args_ok = 0, sema = 0;
 	ssize_t n;
 	FILE *f;
 
@@ -737,6 +737,7 @@ static void test_usdt_notes(void **state)
 			continue;
 		begin += strstr(line, "Name: dispatch_begin") != NULL;
 		end += strstr(line, "Name: dispatch_end") != NULL;
+		slot += strstr(line, "Name: trace_slot") != NULL; /* evm_trace.c */
 		if (strstr(line, "Semaphore: 0x") && !strstr(line, "Semaphore: 0x0000000000000000"))
 			sema++;
 		if (sscanf(line, " Arguments: %63s %63s %63s", a[0], a[1], a[2]) == 3 &&
@@ -749,7 +750,8 @@ static void test_usdt_notes(void **state)
 	assert_true(begin >= 1);
 	assert_true(end >= 1);
 	assert_int_equal(args_ok, begin + end);
-	assert_int_equal(sema, begin + end);
+	assert_int_equal(slot, 1);
+	assert_int_equal(sema, begin + end + slot);
 }
 
 int main(void)

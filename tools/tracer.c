@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -182,6 +183,12 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* The USDT programs, loaded in every mode and attached by tracer_attach_usdt. */
+static bool is_usdt_prog(const char *name)
+{
+	return !strcmp(name, "evt_dispatch") || !strcmp(name, "evt_slot");
+}
+
 static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_config *cfg,
 		    const char *btf_custom, bool events, char *why, size_t whylen)
 {
@@ -205,7 +212,7 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *name = bpf_program__name(prog);
 
-		if (!strcmp(name, "evt_dispatch"))
+		if (is_usdt_prog(name))
 			continue;
 		bpf_program__set_autoload(prog, ends_with(name, prog_suffix(mode)));
 	}
@@ -227,7 +234,7 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	bpf_object__for_each_program(prog, skel->obj) {
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog) || !strcmp(bpf_program__name(prog), "evt_dispatch"))
+		if (!bpf_program__autoload(prog) || is_usdt_prog(bpf_program__name(prog)))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -249,8 +256,9 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 
 /* ---- USDT ----------------------------------------------------------------- */
 
-/* Whether an ELF file carries an "evm" USDT note (libevm's probes). */
-static bool has_evm_notes(const char *path)
+/* Whether an ELF file carries libevm's USDT note evm:<probe> (probe as
+ * "evm\0name", size with both NULs' first). */
+static bool has_evm_probe(const char *path, const char *probe, size_t len)
 {
 	bool found = false;
 	Elf_Scn *scn = NULL;
@@ -277,7 +285,7 @@ static bool has_evm_notes(const char *path)
 		if (!name || strcmp(name, ".note.stapsdt"))
 			continue;
 		d = elf_getdata(scn, NULL);
-		if (d && d->d_buf && memmem(d->d_buf, d->d_size, "evm\0dispatch_begin", 18))
+		if (d && d->d_buf && memmem(d->d_buf, d->d_size, probe, len))
 			found = true;
 	}
 out:
@@ -285,6 +293,12 @@ out:
 		elf_end(e);
 	close(fd);
 	return found;
+}
+
+/* Whether an ELF file carries libevm's probes. */
+static bool has_evm_notes(const char *path)
+{
+	return has_evm_probe(path, "evm\0dispatch_begin", 18);
 }
 
 /* The file holding libevm in pid: its executable (static libevm) or a
@@ -324,7 +338,9 @@ static bool find_usdt_binary(pid_t pid, char *out, size_t len)
 
 int tracer_attach_usdt(struct tracer *t, const char *binary)
 {
+	const char *probe;
 	struct bpf_link *link;
+	struct timespec now;
 	char real[PATH_MAX];
 
 	if (!t || !binary)
@@ -338,20 +354,27 @@ int tracer_attach_usdt(struct tracer *t, const char *binary)
 		return -ENOENT;
 	}
 	/* every process running the file: the BPF side keeps to targets, and
-	 * a target's exec or fork keeps its probes */
-	link = bpf_program__attach_usdt(t->skel->progs.evt_dispatch, -1, real, "evm",
-					"dispatch_begin", NULL);
+	 * a target's exec or fork keeps its probes. A libevm with the trace
+	 * slot (evm:trace_slot) writes its dispatch times to memory the BPF
+	 * side reads at the next syscall: one trap per thread, not one per
+	 * dispatch. Older ones: a uprobe on every evm:dispatch_begin. */
+	probe = has_evm_probe(real, "evm\0trace_slot", 15) ? "trace_slot" : "dispatch_begin";
+	link = bpf_program__attach_usdt(strcmp(probe, "trace_slot") ? t->skel->progs.evt_dispatch
+								     : t->skel->progs.evt_slot,
+					-1, real, "evm", probe, NULL);
 	if (!link) {
 		int err = -errno;
 
-		vlog(t, "attaching USDT evm:dispatch_begin in %s: %s", real, strerror(-err));
+		vlog(t, "attaching USDT evm:%s in %s: %s", probe, real, strerror(-err));
 		return err;
 	}
 	t->usdt_link = link;
 	t->usdt = true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t->skel->bss->usdt_on_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 	t->skel->bss->usdt_on = true;
 	snprintf(t->usdt_path, sizeof(t->usdt_path), "%s", real);
-	vlog(t, "USDT evm:dispatch_begin attached in %s", real);
+	vlog(t, "USDT evm:%s attached in %s", probe, real);
 	return 0;
 }
 

@@ -231,8 +231,36 @@ static inline bool evm_probes_on(void)
 	return EVM_UNLIKELY(evm_dispatch_begin_semaphore | evm_dispatch_end_semaphore);
 }
 
-#define EVM_PROBE_BEGIN(l, kind, fd) \
-	DTRACE_PROBE3(evm, dispatch_begin, (int)(kind), (int)(fd), (l)->now_mono)
+/* The trace slot (evm_trace.c): a ring of the thread's latest dispatch
+ * begins, written only while a tracer holds evm:trace_slot's semaphore,
+ * read by the tracer at the thread's next syscall (no trap per dispatch).
+ * Entry for dispatch number n (from 0) at ring[n % EVM_TRACE_RING]; seq
+ * counts the dispatches written. Layout shared with bpf/evtrace.h. */
+#define EVM_TRACE_RING 16
+struct evm_trace_entry {
+	uint64_t ns;  /* CLOCK_MONOTONIC at dispatch begin */
+	int32_t kind; /* enum evm_source_kind */
+	int32_t fd;
+};
+struct evm_trace_slot {
+	uint64_t seq;
+	uint64_t last_ns; /* the newest entry's ns: one read when seq moved by 1 */
+	struct evm_trace_entry ring[EVM_TRACE_RING];
+};
+extern volatile unsigned short evm_trace_slot_semaphore;
+extern _Atomic unsigned char evm_trace_armed EVM_HIDDEN;
+EVM_HIDDEN void evm_trace_begin(int kind, int fd);
+EVM_HIDDEN struct evm_trace_slot *evm_trace_slot_self(void);
+
+#define EVM_PROBE_BEGIN(l, kind, fd)                                        \
+	do {                                                                \
+		if (EVM_UNLIKELY(evm_trace_slot_semaphore |                 \
+				 atomic_load_explicit(&evm_trace_armed,     \
+						      memory_order_relaxed))) \
+			evm_trace_begin((int)(kind), (int)(fd));            \
+		DTRACE_PROBE3(evm, dispatch_begin, (int)(kind), (int)(fd), \
+			      (l)->now_mono);                               \
+	} while (0)
 #define EVM_PROBE_END(l, kind, fd) \
 	DTRACE_PROBE3(evm, dispatch_end, (int)(kind), (int)(fd), (l)->now_mono)
 
