@@ -57,6 +57,13 @@
  *   bpf_program__attach_usdt and bpftrace raise them). Defer and exit hooks
  *   fire the probes with fd -1 and the wake_ns of the last wake-up.
  *
+ *   A third probe, trace_slot (slot address, seq, start_seq), lets a tracer
+ *   time dispatches without a trap per event: while its semaphore is raised,
+ *   each thread writes a ring of its latest dispatch begins (CLOCK_MONOTONIC
+ *   ns, kind, fd; layout in evm-private.h and bpf/evtrace.h) and announces
+ *   the ring's address through the probe now and then (after attach, fork or
+ *   an idle spell); the tracer reads the ring at the thread's next syscall.
+ *
  * Example
  *
  *	static int on_tick(evm_source *s, uint64_t expirations, int error, void *ud)
