@@ -293,24 +293,10 @@ static const struct pend zero_pend;
 static __always_inline void hist_put(__u32 kind, __u32 stage, __s64 sv)
 {
 	__u32 key = kind * EVT_STAGE_MAX + stage;
-	struct loghist *h;
-	__u64 idx;
-	__u64 v = sv < 0 ? 0 : (__u64)sv;
+	struct loghist *h = bpf_map_lookup_elem(&hists, &key);
 
-	h = bpf_map_lookup_elem(&hists, &key);
-	if (!h)
-		return;
-	idx = loghist_bucket(v);
-	asm volatile("" : "+r"(idx));
-	if (idx >= LOGHIST_NBUCKETS)
-		return;
-	if (h->count == 0 || v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	h->count++;
-	h->sum += v;
-	h->counts[idx]++;
+	if (h)
+		loghist_add(h, sv < 0 ? 0 : (__u64)sv);
 }
 
 static __always_inline struct kcounters *kcnt(__u32 kind)

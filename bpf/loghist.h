@@ -81,16 +81,22 @@ static inline unsigned long long loghist_bucket_width(unsigned int idx)
 /* Records v. Not atomic: for per-CPU storage or a single writer. */
 static inline void loghist_add(struct loghist *h, unsigned long long v)
 {
-	unsigned int idx = loghist_bucket(v);
+	unsigned long long idx = loghist_bucket(v);
 
+#ifdef __bpf__
+	/* hide idx's known range from clang so that the bounds check below
+	 * stays in the program for the verifier to see */
+	asm volatile("" : "+r"(idx));
+#endif
+	if (idx >= LOGHIST_NBUCKETS)
+		return;
 	if (h->count == 0 || v < h->min)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
 	h->count++;
 	h->sum += v;
-	if (idx < LOGHIST_NBUCKETS)
-		h->counts[idx]++;
+	h->counts[idx]++;
 }
 
 #endif /* EVTRACE_LOGHIST_H */
