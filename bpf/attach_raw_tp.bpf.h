@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: the raw_tp programs (untyped arguments, CO-RE reads, per-thread hash): the first fallback.
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/* ---- raw_tp: untyped arguments (CO-RE reads), per-thread hash ------------- */
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(evt_enter_raw, struct pt_regs *regs, long id)
+{
+	struct tstate *t;
+
+	if (!sc_enter_wanted(id))
+		return 0;
+	t = cur_state(true);
+	if (t)
+		on_sys_enter(t, id, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si),
+			     BPF_CORE_READ(regs, dx));
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(evt_exit_raw, struct pt_regs *regs, long ret)
+{
+	struct tstate *t;
+
+	if (!sc_exit_wanted(BPF_CORE_READ(regs, orig_ax)))
+		return 0;
+	t = cur_state(false);
+	if (t)
+		on_sys_exit(t, ret);
+	return 0;
+}
+
+SEC("raw_tp/sched_waking")
+int BPF_PROG(evt_waking_raw, struct task_struct *p)
+{
+	struct tstate *t = tid_state(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid), true);
+
+	if (t)
+		on_waking(t);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(evt_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct tstate *t = tid_state(BPF_CORE_READ(next, pid), BPF_CORE_READ(next, tgid), false);
+
+	if (t)
+		on_switch_in(t);
+	return 0;
+}
+
+static __always_inline void fork_hash(__u32 ptid, __u32 ctid, __u32 ptgid, __u32 ctgid)
+{
+	struct tstate *t;
+
+	if (!tid_state(ptid, ptgid, false))
+		return;
+	if (ctgid != ptgid && !cfg.follow)
+		return;
+	bpf_map_update_elem(&thash, &ctid, &zero_state, BPF_NOEXIST);
+	t = bpf_map_lookup_elem(&thash, &ctid);
+	if (t)
+		t->tgid = ctgid;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(evt_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	fork_hash(BPF_CORE_READ(parent, pid), BPF_CORE_READ(child, pid),
+		  BPF_CORE_READ(parent, tgid), BPF_CORE_READ(child, tgid));
+	return 0;
+}
+
+SEC("raw_tp/signal_generate")
+int BPF_PROG(evt_siggen_raw, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (tid_state(BPF_CORE_READ(task, pid), tgid, true))
+		on_sig_generate(sig, tgid, result);
+	return 0;
+}
+
+SEC("raw_tp/signal_deliver")
+int BPF_PROG(evt_sigdel_raw, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	struct tstate *t = cur_state(false);
+
+	if (t)
+		on_sig_deliver(t, sig, (__u64)BPF_CORE_READ(ka, sa.sa_handler));
+	return 0;
+}
+
+SEC("raw_tp/hrtimer_expire_entry")
+int BPF_PROG(evt_hrtent_raw, struct hrtimer *hrtimer, ktime_t *now)
+{
+	if ((__u64)BPF_CORE_READ(hrtimer, function) != cfg.timerfd_tmrproc || !cfg.timerfd_tmrproc)
+		return 0;
+	on_hrtimer_entry((__u64)hrtimer, BPF_CORE_READ(hrtimer, node.expires),
+			 BPF_CORE_READ(hrtimer, base, offset));
+	return 0;
+}
+
+SEC("raw_tp/hrtimer_expire_exit")
+int BPF_PROG(evt_hrtexit_raw, struct hrtimer *hrtimer)
+{
+	on_hrtimer_exit();
+	return 0;
+}

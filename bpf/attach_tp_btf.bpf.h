@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: the tp_btf programs (typed arguments, task storage): the first choice.
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/* ---- tp_btf: typed arguments, task storage -------------------------------- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(evt_enter_btf, struct pt_regs *regs, long id)
+{
+	struct tstate *t;
+
+	if (cfg.hooks_only || !sc_enter_wanted(id))
+		return 0;
+	t = task_state(bpf_get_current_task_btf(), true);
+	if (t)
+		on_sys_enter(t, id, regs->di, regs->si, regs->dx);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(evt_exit_btf, struct pt_regs *regs, long ret)
+{
+	struct tstate *t;
+
+	if (cfg.hooks_only || !sc_exit_wanted(regs->orig_ax))
+		return 0;
+	t = task_state(bpf_get_current_task_btf(), false);
+	if (t)
+		on_sys_exit(t, ret);
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(evt_waking_btf, struct task_struct *p)
+{
+	struct tstate *t = task_state(p, true);
+
+	if (cfg.hooks_only)
+		return 0;
+	if (t)
+		on_waking(t);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(evt_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct tstate *t;
+
+	if (cfg.hooks_only)
+		return 0;
+	t = bpf_task_storage_get(&tstore, next, 0, 0);
+	if (t)
+		on_switch_in(t);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(evt_fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	struct tstate *t;
+
+	if (!bpf_task_storage_get(&tstore, parent, 0, 0))
+		return 0;
+	if (child->tgid != parent->tgid && !cfg.follow)
+		return 0;
+	t = bpf_task_storage_get(&tstore, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t)
+		t->tgid = child->tgid;
+	return 0;
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(evt_siggen_btf, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	if (task_state(task, true))
+		on_sig_generate(sig, task->tgid, result);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(evt_sigdel_btf, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	struct tstate *t = task_state(bpf_get_current_task_btf(), false);
+
+	if (t)
+		on_sig_deliver(t, sig, (__u64)ka->sa.sa_handler);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(evt_hrtent_btf, struct hrtimer *hrtimer, ktime_t *now)
+{
+	if ((__u64)hrtimer->function != cfg.timerfd_tmrproc || !cfg.timerfd_tmrproc)
+		return 0;
+	on_hrtimer_entry((__u64)hrtimer, hrtimer->node.expires, hrtimer->base->offset);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(evt_hrtexit_btf, struct hrtimer *hrtimer)
+{
+	on_hrtimer_exit();
+	return 0;
+}

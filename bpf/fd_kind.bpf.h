@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: what an fd is: eventfd, timerfd, signalfd or pipe, from its file operations.
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/* ---- fds ------------------------------------------------------------------ */
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline int fd_kind(__u64 poll)
+{
+	if (!poll)
+		return -1;
+	if (poll == cfg.eventfd_poll)
+		return EVT_KIND_EVENTFD;
+	if (poll == cfg.pipe_poll)
+		return EVT_KIND_PIPE;
+	if (poll == cfg.timerfd_poll)
+		return EVT_KIND_TIMERFD;
+	if (poll == cfg.signalfd_poll)
+		return EVT_KIND_SIGNALFD;
+	return -1;
+}
+
+/* The kind of fd, from its file's f_op->poll, and the object behind it
+ * (eventfd_ctx, timerfd_ctx, pipe_inode_info). -1 if none of ours.
+ * tp_btf: typed loads (cheap) and one read for the fd array slot; the other
+ * modes read everything through CO-RE. */
+static __always_inline int fd_classify(int fd, __u64 *obj)
+{
+	struct file **fds, *file = NULL;
+	struct fdtable *fdt;
+	int kind;
+
+	if (fd < 0)
+		return -1;
+	if (cfg.mode == EVT_MODE_TP_BTF) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct file *f;
+
+		fdt = task->files->fdt;
+		if (!fdt || (unsigned int)fd >= fdt->max_fds)
+			return -1;
+		fds = fdt->fd;
+		if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+			return -1;
+		f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+		kind = fd_kind((__u64)f->f_op->poll);
+		if (kind >= 0)
+			*obj = (__u64)f->private_data;
+		return kind;
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		fdt = BPF_CORE_READ(task, files, fdt);
+		if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+			return -1;
+		fds = BPF_CORE_READ(fdt, fd);
+		if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+			return -1;
+		kind = fd_kind((__u64)BPF_CORE_READ(file, f_op, poll));
+		if (kind >= 0)
+			*obj = (__u64)BPF_CORE_READ(file, private_data);
+		return kind;
+	}
+}
+
+static __always_inline __u64 sig_key(__u32 tgid, int sig)
+{
+	return ((__u64)tgid << 8) | (__u64)(sig & 0xff);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: per-object queues of send times: events queued while the receiver was busy.
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/* ---- per-object queues ---------------------------------------------------- */
+
+static __always_inline struct pend *pend_get(__u64 key, __u32 kind, bool create)
+{
+	struct pend *p = bpf_map_lookup_elem(&pendq, &key);
+
+	if (p || !create)
+		return p;
+	if (bpf_map_update_elem(&pendq, &key, &zero_pend, BPF_NOEXIST) &&
+	    !(p = bpf_map_lookup_elem(&pendq, &key))) {
+		cnt_add(kind, EVT_CNT_LOST, 1);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&pendq, &key);
+}
+
+/* Senders reserve a slot with one atomic add on tail, the consumer owns
+ * head: no lock, and a slot is written before its event can be consumed
+ * (the push happens at the sending syscall's entry). */
+static __always_inline void pend_push(struct pend *p, __u64 ts, __u8 internal)
+{
+	__u32 slot;
+
+	if (p->tail == p->head)
+		p->internal = internal;
+	else if (!internal)
+		p->internal = 0;
+	slot = __sync_fetch_and_add(&p->tail, 1);
+	p->ts[slot & (PQ - 1)] = ts;
+}
+
+static __always_inline __u32 pend_len(const struct pend *p)
+{
+	__u32 n = p->tail - p->head;
+
+	return n > 0x7fffffff ? 0 : n;
+}
+
+/* Takes units sends off the queue; returns the oldest one's send time (0 if
+ * the queue was empty). */
+static __always_inline __u64 pend_pop(struct pend *p, __u32 units)
+{
+	__u32 n = pend_len(p), head = p->head;
+	__u64 ts;
+
+	if (!n)
+		return 0;
+	ts = p->ts[head & (PQ - 1)];
+	if (units > n)
+		units = n;
+	p->head = head + units;
+	return ts;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: per-event records, and the dispatch stage: consumptions waiting for their libevm dispatch, libevm's trace slot.
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/* ---- events --------------------------------------------------------------- */
+
+/* Streams one event's record (--events): rec has its stages, ts and kind;
+ * the receiver's ids are added here. */
+static __always_inline void emit(const struct evt_record *rec)
+{
+	struct evt_record *r;
+	__u64 id;
+
+	if (!cfg.events)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&rb_dropped, 1);
+		return;
+	}
+	__builtin_memcpy(r, rec, sizeof(*r));
+	id = bpf_get_current_pid_tgid();
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rb_wake_at ?
+			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+
+/* Takes the oldest consumption waiting for a dispatch probe. With the probe
+ * (now != 0): the dispatch stage, and the total when it waited for it.
+ * Without (a whole loop iteration passed, or the queue overflowed): a
+ * deferred total ends where its return ended. */
+static __always_inline void lc_pop(struct tstate *t, __u64 now)
+{
+	struct lcons *c = &t->lc[t->lc_head & (LC_MAX - 1)];
+	__u64 d = 0, end = c->start, total;
+
+	if (!t->lc_n)
+		return;
+	t->lc_head++;
+	t->lc_n--;
+	if (c->kind >= EVT_KIND_MAX)
+		return;
+	if (now) {
+		d = now - c->start;
+		hist_put(c->kind, EVT_STAGE_DISPATCH, d);
+		end = now;
+	}
+	if (!c->deferred)
+		return;
+	total = end - c->send;
+	hist_put(c->kind, EVT_STAGE_TOTAL, total);
+	c->rec.ts = end;
+	c->rec.dispatch_ns = d;
+	c->rec.total_ns = total;
+	emit(&c->rec);
+}
+
+/* One libevm dispatch begin at now: it dispatches the task's oldest
+ * consumption waiting for one, else it is an io callback that reads its fd
+ * itself (pipes), matched at that read. Shared by the trace slot and the
+ * dispatch_begin uprobe. */
+static __always_inline void dispatch_at(struct tstate *t, __u64 now)
+{
+	t->evm_seen = 1;
+	/* none waits, or the oldest came after this dispatch began (a
+	 * dispatch whose consumption was before usdt_on) */
+	if (!t->lc_n || t->lc[t->lc_head & (LC_MAX - 1)].start > now) {
+		t->io_disp = now;
+		return;
+	}
+	lc_pop(t, now);
+}
+
+/* bpf_loop callbacks for slot_drain (the current task's state). */
+struct slot_walk {
+	__u64 first; /* seq of the first entry to read */
+	__u64 addr;
+};
+
+static long slot_lost(__u32 i, void *unused)
+{
+	struct tstate *t = cur_state(false);
+
+	if (!t || !t->lc_n)
+		return 1;
+	lc_pop(t, 0);
+	return 0;
+}
+
+static long slot_entry(__u32 i, void *ctx)
+{
+	struct slot_walk *w = ctx;
+	struct tstate *t = cur_state(false);
+	__u64 seq = w->first + i, ns;
+
+	if (!t || bpf_probe_read_user(&ns, sizeof(ns),
+				      (void *)(w->addr + offsetof(struct evt_slot, ring) +
+					       (seq & (EVT_SLOT_RING - 1)) *
+						       sizeof(struct evt_slot_entry))))
+		return 1;
+	dispatch_at(t, ns);
+	return 0;
+}
+
+/*
+ * Matches the dispatches libevm wrote to the task's trace slot since the
+ * last look, oldest first. Called before anything else at the task's
+ * syscall entries and signal deliveries, so that every dispatch written
+ * before a consumption is matched before that consumption is queued. More
+ * than EVT_SLOT_RING dispatches without a syscall overwrite the oldest
+ * entries: their times are gone, so the consumptions they dispatched get
+ * no dispatch sample (their totals end at their return, as when no probe
+ * comes); nothing is made up.
+ */
+static __always_inline void slot_drain(struct tstate *t)
+{
+	struct slot_walk w;
+	struct {
+		__u64 seq, last_ns;
+	} h;
+	__u64 seq, n;
+
+	if (!t->slot || bpf_probe_read_user(&h, sizeof(h), (void *)t->slot))
+		return;
+	seq = h.seq;
+	n = seq - t->slot_seq;
+	if (!n)
+		return;
+	if (n > (1ULL << 32)) {
+		/* went back (a slot reused after a fork or exec): resync */
+		t->slot_seq = seq;
+		return;
+	}
+	t->slot_seq = seq;
+	if (n == 1) {
+		/* the common case: one dispatch since the last look, its
+		 * time in the slot's header (one read in all) */
+		dispatch_at(t, h.last_ns);
+		return;
+	}
+	if (n > EVT_SLOT_RING) {
+		__u64 lost = n - EVT_SLOT_RING;
+
+		if (t->lc_n)
+			bpf_loop(lost < LC_MAX ? lost : LC_MAX, slot_lost, NULL, 0);
+		n = EVT_SLOT_RING;
+	}
+	w.first = seq - n;
+	w.addr = t->slot;
+	bpf_loop(n, slot_entry, &w, 0);
+}
+
+/* bpf_loop callback: drops the oldest waiting consumption if stale. */
+static long lc_stale(__u32 i, void *unused)
+{
+	struct tstate *t = cur_state(false);
+
+	if (!t || !t->lc_n || t->lc[t->lc_head & (LC_MAX - 1)].start >= t->wait_exit)
+		return 1;
+	lc_pop(t, 0);
+	return 0;
+}
