@@ -69,9 +69,10 @@ $(BUILD)/tsan/%.o: %.c | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(TSAN_FLAGS) -MMD -MP -c $< -o $@
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# The histogram module shared by evload and evtrace (bpf/loghist.h + user/hist.c).
-HIST_SRCS := user/hist.c
-HIST_LIBS := -ljson-c
+# Modules shared by evload, evtrace and the tests: the log-linear histogram
+# (bpf/loghist.h + user/hist.c) and the machine's description (user/machine.c).
+SHARED_SRCS := user/hist.c user/machine.c
+SHARED_LIBS := -ljson-c
 
 TEST_TARGETS  :=
 BENCH_TARGETS :=

@@ -29,10 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bench_evm.h"
+#include "machine.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -551,27 +551,13 @@ static unsigned parse_u(const char *s, unsigned min)
 
 static void print_conditions(void)
 {
-	struct utsname u;
-	const char *virt = "no";
-	char *line = NULL;
-	size_t len = 0;
-	FILE *f;
+	struct machine_desc m;
 	unsigned i;
 
-	uname(&u);
-	f = fopen("/proc/cpuinfo", "r");
-	if (f) {
-		while (getline(&line, &len, f) > 0)
-			if (!strncmp(line, "flags", 5)) {
-				if (strstr(line, " hypervisor"))
-					virt = "yes (cpu flag hypervisor)";
-				break;
-			}
-		free(line);
-		fclose(f);
-	}
-	printf("bench-evm: kernel %s %s, %d CPUs online, virtualised: %s\n",
-	       u.release, u.machine, ncpus, virt);
+	machine_describe(&m);
+	printf("bench-evm: kernel %s %s, %d CPUs online, virtualised: %s%s%s\n",
+	       m.release, m.arch, ncpus, m.virtualised ? "yes" : "no",
+	       m.hypervisor[0] ? " " : "", m.hypervisor);
 	printf("  scheduling SCHED_OTHER; same = A and B on CPU 0, cross = A on CPU 0, B on CPU 1\n");
 	if (!opt.no_pp) {
 		printf("  ping-pong: %u rounds x %u recorded round trips per peer and pinning"

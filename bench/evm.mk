@@ -16,9 +16,9 @@ BENCH_EVM_ARGS ?=
 $(BENCH_EVM_OBJS): CFLAGS += -O2
 $(BENCH_EVM_OBJS): CPPFLAGS += $(shell pkg-config --cflags $(BENCH_EVM_PKGS) 2>/dev/null)
 
-$(BENCH_EVM_BIN): $(BENCH_EVM_OBJS) $(EVM_A)
+$(BENCH_EVM_BIN): $(BENCH_EVM_OBJS) $(BUILD)/obj/user/machine.o $(EVM_A)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_EVM_OBJS) $(EVM_A) \
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_EVM_OBJS) $(BUILD)/obj/user/machine.o $(EVM_A) \
 		$(shell pkg-config --libs $(BENCH_EVM_PKGS) 2>/dev/null) -lev -lpthread -lm
 
 .PHONY: bench-evm

@@ -8,13 +8,13 @@ TEST_TARGETS += test-bench
 BENCH_UNIT      := $(BUILD)/tests/bench_test
 BENCH_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/bench_test.c \
                      $(sort $(filter-out tools/bench.c,$(wildcard tools/bench_*.c))) \
-                     tools/report.c $(HIST_SRCS))
+                     tools/report.c $(SHARED_SRCS))
 
 $(BUILD)/asan/tests/bench_test.o: CPPFLAGS += -Itools
 
 $(BENCH_UNIT): $(BENCH_UNIT_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(HIST_LIBS) -lm
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS) -lm
 
 test-bench: test-bench-unit test-bench-cli
 

@@ -5,11 +5,11 @@
 TEST_TARGETS += test-cli
 
 CLI_UNIT      := $(BUILD)/tests/cli_report_test
-CLI_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/cli_report_test.c tools/report.c $(HIST_SRCS))
+CLI_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/cli_report_test.c tools/report.c $(SHARED_SRCS))
 
 $(CLI_UNIT): $(CLI_UNIT_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(HIST_LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS)
 
 test-cli: test-cli-unit test-cli-shell test-cli-e2e
 

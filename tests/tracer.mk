@@ -18,7 +18,7 @@ $(BUILD)/obj/tools/tracer.o $(BUILD)/asan/tools/tracer.o: $(BUILD)/evtrace.skel.
 
 $(TRACER_TEST): $(TRACER_TEST_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(TRACER_LIBS) $(HIST_LIBS)
+	$(CC) -o $@ $^ $(TRACER_LIBS) $(SHARED_LIBS)
 
 $(TRACER_LOAD): $(BUILD)/obj/tests/tracer_load.o
 	@mkdir -p $(@D)

@@ -5,10 +5,10 @@
 #   tools/bench*.c    evtrace bench
 EVTRACE      := $(BUILD)/evtrace
 EVTRACE_TRACER_SRCS := $(sort $(wildcard tools/tracer*.c))
-EVTRACE_SRCS := tools/evtrace.c tools/report.c $(EVTRACE_TRACER_SRCS) $(HIST_SRCS) \
+EVTRACE_SRCS := tools/evtrace.c tools/report.c $(EVTRACE_TRACER_SRCS) $(SHARED_SRCS) \
                 $(sort $(wildcard tools/bench*.c))
 EVTRACE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(EVTRACE_SRCS))
-EVTRACE_LIBS := $(TRACER_LIBS) $(HIST_LIBS) $(BENCH_LIBS) -lm
+EVTRACE_LIBS := $(TRACER_LIBS) $(SHARED_LIBS) $(BENCH_LIBS) -lm
 
 all: $(EVTRACE)
 

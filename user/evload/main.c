@@ -9,6 +9,7 @@
  * 2 bad input.
  */
 #include "evload.h"
+#include "machine.h"
 
 #include <argp.h>
 #include <ctype.h>
@@ -21,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 static const char *const kind_names[EV_NKINDS] = {
@@ -526,21 +526,6 @@ static void resolve(struct cli *c)
 
 /* ---- the report ---------------------------------------------------------- */
 
-static bool virtualised(void)
-{
-	char line[4096];
-	bool hv = false;
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	if (!f)
-		return false;
-	while (!hv && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5) && strstr(line, " hypervisor"))
-			hv = true;
-	fclose(f);
-	return hv;
-}
-
 static json_object *json_str_file(const char *path)
 {
 	char buf[128] = "";
@@ -583,7 +568,7 @@ static json_object *common_settings(const struct ev_opts *o, pid_t spid, pid_t s
 				    pid_t rpid, pid_t rtid)
 {
 	json_object *s = json_object_new_object();
-	struct utsname u;
+	struct machine_desc m;
 	char buf[32];
 
 	json_object_object_add(s, "pinning", json_object_new_string(pin_names[o->pin]));
@@ -601,8 +586,10 @@ static json_object *common_settings(const struct ev_opts *o, pid_t spid, pid_t s
 	json_object_object_add(s, "sender_tid", json_pid(stid));
 	json_object_object_add(s, "receiver_pid", json_pid(rpid));
 	json_object_object_add(s, "receiver_tid", json_pid(rtid));
-	json_object_object_add(s, "kernel", json_object_new_string(uname(&u) ? "?" : u.release));
-	json_object_object_add(s, "virtualised", json_object_new_boolean(virtualised()));
+	machine_describe(&m);
+	json_object_object_add(s, "kernel", json_object_new_string(m.release[0] ? m.release : "?"));
+	json_object_object_add(s, "virtualised", json_object_new_boolean(m.virtualised));
+	json_object_object_add(s, "hypervisor", json_object_new_string(m.hypervisor));
 	json_object_object_add(s, "machine", json_str_file("/sys/class/dmi/id/product_name"));
 	json_object_object_add(s, "count", o->count ? json_object_new_uint64(o->count) : NULL);
 	json_object_object_add(s, "duration_s", o->duration_ns ?
