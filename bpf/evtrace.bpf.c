@@ -84,6 +84,8 @@ const volatile __u64 rb_wake_at = 0;
 #define NR_pidfd_send_signal 424
 #define NR_epoll_pwait2 441
 
+#define NR_exit 60
+#define NR_exit_group 231
 #define NR_pause 34
 #define NR_nanosleep 35
 #define NR_rt_sigsuspend 130
@@ -92,13 +94,17 @@ const volatile __u64 rb_wake_at = 0;
 /* The syscalls the hooks act on, as a bitmap indexed by number: every
  * other syscall (most of them, system-wide) leaves sys_enter and sys_exit
  * before any map or storage lookup. Exit: also the sleeping syscalls a
- * signal can wake a receiver from, whose exit ends its return stage. */
+ * signal can wake a receiver from, whose exit ends its return stage.
+ * exit and exit_group: a thread's last chance to drain its trace slot, so
+ * that its last dispatches are matched (and their records streamed). */
 #define SC_BIT(nr) (1ULL << ((nr) & 63))
 static const __u64 sc_enter_bits[8] = {
 	[0] = SC_BIT(NR_read) | SC_BIT(NR_write) | SC_BIT(NR_poll) | SC_BIT(NR_rt_sigreturn) |
-	      SC_BIT(NR_readv) | SC_BIT(NR_writev) | SC_BIT(NR_select) | SC_BIT(NR_kill),
+	      SC_BIT(NR_readv) | SC_BIT(NR_writev) | SC_BIT(NR_select) | SC_BIT(NR_kill) |
+	      SC_BIT(NR_exit),
 	[NR_rt_sigtimedwait / 64] = SC_BIT(NR_rt_sigtimedwait) | SC_BIT(NR_rt_sigqueueinfo),
-	[NR_tkill / 64] = SC_BIT(NR_tkill) | SC_BIT(NR_epoll_wait) | SC_BIT(NR_tgkill),
+	[NR_tkill / 64] = SC_BIT(NR_tkill) | SC_BIT(NR_epoll_wait) | SC_BIT(NR_tgkill) |
+			  SC_BIT(NR_exit_group),
 	[NR_pselect6 / 64] = SC_BIT(NR_pselect6) | SC_BIT(NR_ppoll) | SC_BIT(NR_epoll_pwait) |
 			     SC_BIT(NR_timerfd_settime) | SC_BIT(NR_rt_tgsigqueueinfo),
 	[NR_pidfd_send_signal / 64] = SC_BIT(NR_pidfd_send_signal) | SC_BIT(NR_epoll_pwait2),
