@@ -87,7 +87,7 @@ static const struct argp_option options[] = {
 	{ "evload", OPT_EVLOAD, "PATH", 0, "The evload binary (default: evload beside evtrace)", 0 },
 	{ "policy", OPT_POLICY, "POLICY", 0, "Scheduling policy of evload: other (default) or fifo:PRIO", 0 },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0, "Kill a trial after SECONDS (default 120)", 0 },
-	{ "no-dispatch", OPT_DISPATCH, NULL, 0, "Leave out libevm's dispatch stage (its USDT probes cost a uprobe hit, ~0.5us, per event)", 0 },
+	{ "no-dispatch", OPT_DISPATCH, NULL, 0, "Leave out libevm's dispatch stage (the kernel total then ends at the consuming syscall's exit)", 0 },
 	{ "no-trace", OPT_NO_TRACE, NULL, OPTION_HIDDEN, "Run evload only (tests)", 0 },
 	{ 0 },
 };

@@ -478,8 +478,9 @@ static void legend(FILE *f, const struct bench_results *r, bool md)
 		 "run's lateness at a %s period (no sender). [2] the pipe, one event per %s across "
 		 "CPUs: its receiver idles between events as the timer's does (the reference for "
 		 "timerfd's latency).",
-		 r->usdt ? " -> libevm calls the callback (dispatch, its USDT probes: a uprobe hit "
-			   "per event, ~0.5us here, in both views; not in sigwait, which has no loop)"
+		 r->usdt ? " -> libevm calls the callback (dispatch: libevm's trace slot, stamps the "
+			   "tracer reads at the thread's next syscall, no trap per event; not in "
+			   "sigwait, which has no loop)"
 			 : "; libevm's dispatch not measured",
 		 hist_fmt_ns(r->cfg.interval_ns, per, sizeof(per)), per);
 	paragraph(f, md, buf);
