@@ -6,13 +6,16 @@
 #   make bench-*    benchmarks that print figures (never pass/fail)
 #   make deps       install the Debian packages the build and tests need
 #
-# Each component keeps its rules in a fragment beside its sources:
-#   user/libevm.mk   libevm, the integrated event manager (+ install, pkg-config)
-#   user/evload.mk   evload, the workloads built on libevm
-#   bpf/bpf.mk       the BPF pipeline: vmlinux.h, clang -target bpf, skeletons
-#   tools/evtrace.mk evtrace, the CLI
-#   tests/*.mk       the test suites (each appends to TEST_TARGETS)
-#   bench/*.mk       the benchmarks (each appends to BENCH_TARGETS)
+# Each folder keeps the rules that build it in a fragment beside its sources:
+#   user/shared/shared.mk    modules shared by every program: histogram, machine, mechanisms
+#   user/libevm/libevm.mk    libevm, the integrated event manager (+ install, pkg-config)
+#   user/evload/evload.mk    evload, the workloads built on libevm
+#   bpf/bpf.mk               the BPF pipeline: vmlinux.h, clang -target bpf, skeletons
+#   tools/tracer/tracer.mk   the tracer library: load, attach, collect; the report model
+#   tools/bench/bench.mk     evtrace bench: scenarios, trials, statistics, verdicts
+#   tools/evtrace/evtrace.mk evtrace, the CLI
+#   tests/*/*.mk             the test suites (each appends to TEST_TARGETS)
+#   tests/perf/*.mk          the benchmarks (each appends to BENCH_TARGETS)
 
 SHELL      := /bin/bash
 BUILD      := build
@@ -22,7 +25,7 @@ BPFTOOL    ?= bpftool
 PREFIX     ?= /usr/local
 
 WARN       := -Wall -Wextra -Werror
-CPPFLAGS   += -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
+CPPFLAGS   += -D_GNU_SOURCE -Iuser/libevm -Iuser/shared -Ibpf -Itools/tracer -Itools/bench -I$(BUILD)
 CFLAGS     ?= -O2 -g
 CFLAGS     += $(WARN) -std=gnu11 -fPIC
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -69,21 +72,26 @@ $(BUILD)/tsan/%.o: %.c | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(TSAN_FLAGS) -MMD -MP -c $< -o $@
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# Modules shared by evload, evtrace and the tests: the log-linear histogram
-# (bpf/loghist.h + user/hist.c) and the machine's description (user/machine.c).
-SHARED_SRCS := user/hist.c user/machine.c
-SHARED_LIBS := -ljson-c
-
 TEST_TARGETS  :=
 BENCH_TARGETS :=
 
 # Order matters: later fragments name earlier ones' outputs as prerequisites.
-include user/libevm.mk
-include user/evload.mk
+include user/shared/shared.mk
+include user/libevm/libevm.mk
+include user/evload/evload.mk
 include bpf/bpf.mk
-include tools/evtrace.mk
-include $(sort $(wildcard tests/*.mk))
-include $(sort $(wildcard bench/*.mk))
+include tools/tracer/tracer.mk
+include tools/bench/bench.mk
+include tools/evtrace/evtrace.mk
+include $(sort $(filter-out tests/perf/%,$(wildcard tests/*/*.mk)))
+include $(sort $(wildcard tests/perf/*.mk))
+
+# make run: the main job. evtrace bench runs every mechanism under the tracers
+# (default: 9 interleaved trials per scenario, a few minutes on 2 CPUs) and
+# prints the classic table as measured, a verdict beside each claim, the
+# kernel/user cross-check and the conditions. Needs root (BPF).
+run: $(EVTRACE) $(EVLOAD)
+	$(EVTRACE) bench --evload $(EVLOAD)
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed"

@@ -12,7 +12,7 @@ BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall -We
                -Wno-unused-function -I$(BUILD) -Ibpf \
                -I/usr/include/$(shell uname -m)-linux-gnu
 
-# What the tracer (tools/tracer.c) and its users link with.
+# What the tracer (tools/tracer/tracer.c) and its users link with.
 TRACER_SKELS := $(BPF_SKELS)
 TRACER_LIBS  := -lbpf -lelf -lz
 

@@ -2,7 +2,7 @@
 /*
  * Types shared by the BPF tracers (bpf/evtrace.bpf.c) and user space (tools/).
  * The BPF side fills per-CPU maps keyed by (kind, stage); user space reads
- * and merges them into a struct evtrace_report (tools/report.h).
+ * and merges them into a struct evtrace_report (tools/tracer/report.h).
  */
 #ifndef EVTRACE_H
 #define EVTRACE_H
@@ -91,7 +91,7 @@ struct evt_record {
 	unsigned char pad[2];
 };
 
-/* libevm's trace slot (struct evm_trace_slot, user/evm-private.h): a ring
+/* libevm's trace slot (struct evm_trace_slot, user/libevm/evm-private.h): a ring
  * of a thread's latest dispatch begins and the count written, announced by
  * the USDT probe evm:trace_slot(slot address, count at announce) and read
  * by the tracer at the thread's syscalls instead of a trap per dispatch. */

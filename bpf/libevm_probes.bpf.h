@@ -21,7 +21,7 @@ int evt_dispatch(struct pt_regs *ctx)
  * slot, its next dispatch will be number seq, and it has written the slot
  * since dispatch number start (when it saw the semaphore rise). Fires once
  * per thread, then every 100 us for 20 ms, backing off to once a second
- * (user/evm_trace.c); every dispatch is read from the slot at the next
+ * (user/libevm/evm_trace.c); every dispatch is read from the slot at the next
  * syscall, trap-free.
  *
  * The kernel raises the semaphore when it registers the probe, a moment

@@ -1,0 +1,25 @@
+# evtrace bench tests (issue 5): statistics, verdicts, output and the trial
+# machinery on synthetic data (unit, ASan+UBSan, cmocka, tracer stubbed in the
+# test), bad options, and, as root with the real tracers, a --quick run whose
+# JSON and markdown are checked for structure (tests/bench/bench_cli.sh).
+.PHONY: test-bench test-bench-unit test-bench-cli
+TEST_TARGETS += test-bench
+
+BENCH_UNIT      := $(BUILD)/tests/bench/bench_test
+BENCH_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/bench/bench_test.c \
+                     $(filter-out tools/bench/bench.c,$(BENCH_SRCS)) \
+                     $(REPORT_SRCS) $(SHARED_SRCS))
+
+# (bench_test.c includes bench_impl.h, on the include path)
+
+$(BENCH_UNIT): $(BENCH_UNIT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS) -lm
+
+test-bench: test-bench-unit test-bench-cli
+
+test-bench-unit: $(BENCH_UNIT)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BENCH_UNIT)
+
+test-bench-cli: $(BUILD)/evtrace $(BUILD)/evload
+	EVTRACE=$(BUILD)/evtrace EVLOAD=$(BUILD)/evload tests/bench/bench_cli.sh

@@ -1,0 +1,23 @@
+# Tracer tests (issue 4): the BPF programs and the loader library for real,
+# as root: known ping-pong traffic per kind (tests/tracer/tracer_load.c) counted
+# exactly by the tracer, stage counts consistent, every attach mode (tp_btf,
+# raw_tp, classic tracepoints), the error lines (unprivileged, missing BTF,
+# missing PID), and no evt_* program left loaded (tests/tracer/tracer_test.c).
+.PHONY: test-tracer
+TEST_TARGETS += test-tracer
+
+TRACER_TEST      := $(BUILD)/tests/tracer/tracer_test
+TRACER_LOAD      := $(BUILD)/tests/tracer/tracer_load
+TRACER_TEST_OBJS := $(BUILD)/obj/tests/tracer/tracer_test.o $(BUILD)/obj/tools/tracer/tracer.o \
+                    $(BUILD)/obj/user/shared/hist.o
+
+$(TRACER_TEST): $(TRACER_TEST_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(TRACER_LIBS) $(SHARED_LIBS)
+
+$(TRACER_LOAD): $(BUILD)/obj/tests/tracer/tracer_load.o
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ -lpthread
+
+test-tracer: $(TRACER_TEST) $(TRACER_LOAD)
+	TRACER_LOAD=$(TRACER_LOAD) $(TRACER_TEST)

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The evtrace report: what the tracers measured, per kind and stage, with the
+ * conditions it was measured under. Filled by the tracer (tools/tracer/tracer.c),
+ * printed as text or JSON and read back from JSON (tools/tracer/report.c).
+ *
+ * JSON shape (issue 4), extended:
+ *   {"settings": {...},
+ *    "mechanisms": {"<kind>": {"events": N, "lost": N, "unmatched": N,
+ *        "coalesced": N, "stages": {"send": H, "wake": H, "return": H,
+ *        "dispatch": H, "total": H, "timer_late": H}, "sender_cost": H,
+ *        "wakes": {"same_cpu": N, "cross_cpu": N, "none": N}}},
+ *    "ringbuf": {"records": N, "dropped": N}, "tracer": {"missed_runs": N}}
+ *   H = {"count","min","p50","p90","p99","p999","max","mean"} in ns.
+ * Extras: "format": 1 at the top; per mechanism "sends" (sending syscalls or
+ * timer expiries seen) and "total_buckets": [[low_ns, count], ...], the
+ * non-empty buckets of the total histogram, so that `evtrace report FILE` can
+ * draw the bars again. A mechanism appears when any of its counters is
+ * non-zero (lost or unmatched events are never left out).
+ */
+#ifndef EVTRACE_REPORT_H
+#define EVTRACE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "evtrace.h"
+#include "hist.h"
+
+struct json_object;
+
+struct evtrace_settings {
+	char mode[16];          /* "run", "attach", "system" */
+	char command[256];      /* run: the command line; attach: the comm */
+	int pid;                /* target tgid, 0 for the whole system */
+	double duration_s;      /* tracing time */
+	char kernel[128];       /* uname -r + version */
+	char cpu_model[128];
+	int ncpus;
+	bool virtualised;       /* hypervisor flag in /proc/cpuinfo */
+	char hypervisor[32];
+	char attach_mode[64];   /* e.g. "tp_btf", "raw_tp", "tracepoint" */
+	bool usdt;              /* libevm's USDT probes attached (dispatch stage) */
+};
+
+struct evtrace_kind_report {
+	uint64_t counters[EVT_CNT_MAX];
+	/* full histograms when measured live; from JSON only summaries exist */
+	struct loghist hist[EVT_STAGE_MAX];
+	struct hist_summary sum[EVT_STAGE_MAX];
+};
+
+struct evtrace_report {
+	struct evtrace_settings settings;
+	struct evtrace_kind_report kind[EVT_KIND_MAX];
+	uint64_t ringbuf_records, ringbuf_dropped;
+	/* BPF program runs the kernel skipped because another program was
+	 * running on that CPU (tracer_misses): a skipped hook can turn an event
+	 * into an unmatched one */
+	uint64_t missed_runs;
+	bool from_json;         /* only summaries are valid (no bars) */
+};
+
+const char *evt_kind_name(enum evt_kind k);     /* "signal", "sigwait", ... */
+const char *evt_stage_name(enum evt_stage s);   /* "send", "wake", ... */
+int evt_kind_from_name(const char *name);       /* -EINVAL if unknown */
+int evt_stage_from_name(const char *name);      /* JSON key; -EINVAL if unknown */
+
+/* Whether kind k has anything to report (any counter or stage non-zero). */
+bool report_kind_active(const struct evtrace_report *r, enum evt_kind k);
+/* Adds src's counters, histograms and duration to dst, then summarizes dst
+ * (interval reports add up to the whole run). */
+void report_merge(struct evtrace_report *dst, const struct evtrace_report *src);
+/* out = cur - prev, for two cumulative reports of one tracer (interval
+ * reports without clearing the maps, so no event is lost in between): exact
+ * counts, buckets, sums; min and max are the edges of the outermost non-empty
+ * buckets, clamped to cur's. Settings from cur; summarizes out. */
+void report_diff(struct evtrace_report *out, const struct evtrace_report *cur,
+		 const struct evtrace_report *prev);
+
+/* Fills sum[] from hist[] for every kind. */
+void report_summarize(struct evtrace_report *r);
+void report_print_text(FILE *f, const struct evtrace_report *r);
+struct json_object *report_to_json(const struct evtrace_report *r);
+/* 0, or a negative errno with a one-line message in err. */
+int report_write_json(const struct evtrace_report *r, const char *path, char *err, size_t errlen);
+int report_read_json(struct evtrace_report *r, const char *path, char *err, size_t errlen);
+/* Fills kernel, CPU and virtualisation fields. */
+void report_fill_system(struct evtrace_settings *s);
+
+#endif /* EVTRACE_REPORT_H */

@@ -1,0 +1,10 @@
+# The tracer library (tools/tracer/): tracer.c loads the BPF programs
+# (skeletons from bpf/bpf.mk), feature-probes the attach mode, attaches and
+# collects; report.c is the report model (text, JSON, reading JSON back).
+# Linked into evtrace and the tracer and CLI tests.
+TRACER_SRCS := $(sort $(wildcard tools/tracer/*.c))
+REPORT_SRCS := tools/tracer/report.c
+
+# the tracer includes the skeleton
+$(patsubst %.c,$(BUILD)/obj/%.o,tools/tracer/tracer.c) \
+$(patsubst %.c,$(BUILD)/asan/%.o,tools/tracer/tracer.c): $(TRACER_SKELS)

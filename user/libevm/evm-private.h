@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libevm internals, shared by the user/libevm/evm*.c files. Not installed.
+ *
+ *   evm.c          loop core: create/free, run, dispatch, exit, now, errors,
+ *                  fork detection, the common source calls
+ *   evm_io.c       io sources
+ *   evm_timer.c    timers: one timerfd per clock + 4-ary min-heap, dedicated timerfds
+ *   evm_signal.c   signalfd sources and the signal-mask helpers
+ *   evm_handler.c  classic sigaction handlers forwarding through an eventfd
+ *   evm_notify.c   eventfd notify sources
+ *   evm_hook.c     defer and exit hooks
+ */
+#ifndef EVM_PRIVATE_H
+#define EVM_PRIVATE_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
+/* USDT probes with semaphores: a tracer that attaches raises the
+ * semaphore, so the loop reads the clock at wake-up only when someone
+ * looks (libbpf and bpftrace handle USDT semaphores themselves). */
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+
+#include "evm.h"
+
+#define EVM_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define EVM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define EVM_HIDDEN      __attribute__((visibility("hidden")))
+
+#define EVM_MAX_EVENTS  64
+#define EVM_HRING_SIZE  256 /* siginfo entries per handler source, power of 2 */
+
+/* Internal kinds, never visible to the user (epoll data of loop-owned fds). */
+enum {
+	EVM_KIND_CLOCK = 100, /* the shared timerfd of one clock */
+	EVM_KIND_WAKE = 101,  /* the loop's own eventfd (evm_loop_exit_async) */
+};
+
+/* The clocks timers may use; also the index of evm_loop.clocks[]. */
+enum {
+	EVM_CLK_MONOTONIC,
+	EVM_CLK_REALTIME,
+	EVM_CLK_BOOTTIME,
+	EVM_CLK_REALTIME_ALARM,
+	EVM_CLK_BOOTTIME_ALARM,
+	EVM_CLK_MAX,
+};
+
+/* Multi-producer (signal handlers on any thread), single-consumer (the
+ * loop) bounded queue of siginfo. Each slot carries a sequence number that
+ * says whether it is free for position pos (seq == pos) or published for
+ * the consumer (seq == pos + 1). Lock-free, so async-signal-safe. */
+struct evm_hring {
+	_Atomic uint64_t tail;    /* next position producers claim */
+	uint64_t head;            /* next position the loop reads */
+	_Atomic uint64_t dropped; /* siginfo lost because the ring was full */
+	struct {
+		_Atomic uint64_t seq;
+		siginfo_t si;
+	} slot[EVM_HRING_SIZE];
+};
+
+struct evm_clock;
+struct evm_slab;
+
+#define EVM_SIGINFO_BATCH 16
+
+struct evm_sigstash {
+	unsigned n, next;
+	struct signalfd_siginfo si[EVM_SIGINFO_BATCH];
+};
+
+/* Laid out so that what dispatch touches (the header and the kind's state)
+ * fits the first 64 bytes; the list links come last. */
+struct evm_source {
+	evm_loop *loop;
+	void *userdata;
+	int fd;
+	uint8_t kind;
+	uint8_t enabled;    /* enum evm_enabled */
+	bool dead;          /* freed during dispatch, memory reaped later */
+	bool registered;    /* fd is in the epoll interest list */
+	union {
+		evm_io_cb io;
+		evm_timer_cb timer;
+		evm_signal_cb signal;
+		evm_handler_cb handler;
+		evm_notify_cb notify;
+		evm_hook_cb hook;
+	} cb;
+	union {
+		struct {
+			uint32_t events;
+		} io;
+		struct {
+			struct evm_clock *clk; /* shared clock, NULL if dedicated */
+			uint64_t next;         /* absolute expiry on the clock, ns */
+			uint64_t interval;     /* 0: one-shot */
+			uint32_t heap_idx;     /* EVM_HEAP_NONE when not in the heap */
+			uint8_t clk_idx;
+			uint8_t flags;         /* enum evm_timer_flags */
+		} timer;
+		struct {
+			int signo;
+			/* siginfo read but not yet called back when a
+			 * callback stopped the loop: delivered first next */
+			struct evm_sigstash *stash;
+		} signal;
+		struct {
+			int signo;
+			struct evm_hring *ring;
+		} handler;
+		struct {
+			_Atomic uint64_t overflow; /* posts that did not fit (EAGAIN) */
+			_Atomic uint64_t debt;     /* doorbell units that were extra */
+			uint64_t owed;             /* debt not yet taken off a read */
+			unsigned flags;
+		} notify;
+		struct {
+			struct evm_source *hnext, *hprev; /* defer or exit list */
+		} hook;
+	};
+	/* every source of the loop; once unlinked (freed), next links the
+	 * loop's zombies or its free list instead */
+	struct evm_source *prev, *next;
+};
+
+#define EVM_HEAP_NONE UINT32_MAX
+
+/* A heap entry keeps the expiry next to the timer, so that sifting
+ * compares within the heap array instead of chasing source pointers. */
+struct evm_hent {
+	uint64_t at;            /* == s->timer.next */
+	evm_source *s;
+};
+
+struct evm_clock {
+	struct evm_source base; /* kind EVM_KIND_CLOCK, fd = the timerfd */
+	clockid_t clockid;
+	uint64_t armed;         /* absolute ns the timerfd is armed for, 0: not */
+	struct evm_hent *heap;  /* 4-ary min-heap; see evm_timer.c */
+	void *heap_mem;         /* what was allocated (heap is aligned in it) */
+	uint32_t n, cap;
+	bool dirty;             /* heap top may differ from armed */
+	bool due;               /* heap top already due when arming: run it
+				 * without the timerfd (see evm_clocks_arm) */
+};
+
+struct evm_hook_list {
+	struct evm_source *first, *last;
+};
+
+struct evm_loop {
+	int epfd;
+	unsigned gen;           /* evm_fork_gen at creation */
+	bool dispatching;       /* inside run_once: frees are deferred */
+	bool exit_requested;
+	bool exited;            /* exit hooks ran; run() returns exit_code */
+	int exit_code;
+	unsigned defer_enabled; /* defer sources currently enabled */
+	bool clocks_dirty;
+	bool clocks_due;        /* some clock has due timers: do not block */
+	unsigned stashes;       /* signal sources with a stash (rare) */
+	uint64_t timer_slack;   /* evm_loop_set_timer_slack(), 0: exact */
+	uint64_t iteration;
+	uint64_t now_mono;      /* CLOCK_MONOTONIC at wake-up (see now_iter[0]) */
+	/* Per-iteration clock cache, valid when now_iter[i] == iteration:
+	 * 0 monotonic, 1 realtime, 2 boottime, 3 TAI. The monotonic time is
+	 * read right when epoll_wait returns if a USDT probe is attached,
+	 * else at its first use in the iteration (saves a clock read on the
+	 * hot path). */
+	uint64_t now_cache[4];
+	uint64_t now_iter[4];
+	struct evm_source wake; /* the loop's own eventfd */
+	_Atomic int async_exit; /* -1: none, else the code */
+	struct evm_source *sources; /* list of every user source */
+	struct evm_source *zombies; /* freed in dispatch, linked through next */
+	/* Source memory (see evm_source_new): slabs carved in order, freed
+	 * sources on a free list, every slab released by evm_loop_free(). */
+	struct evm_slab *slabs;
+	struct evm_source *free_sources; /* linked through next */
+	struct evm_source *slab_cur, *slab_end;
+	uint32_t slab_next;     /* sources in the next slab */
+	struct evm_hook_list defers, exits;
+	struct evm_clock *clocks[EVM_CLK_MAX];
+	sigset_t sigs;          /* signals watched by signal/handler sources */
+	struct epoll_event events[EVM_MAX_EVENTS];
+	char err[256];
+};
+
+/* fork detection: bumped in the child by a pthread_atfork handler. */
+extern _Atomic unsigned evm_fork_gen EVM_HIDDEN;
+
+static inline bool evm_forked(const evm_loop *l)
+{
+	return EVM_UNLIKELY(l->gen !=
+			    atomic_load_explicit(&evm_fork_gen, memory_order_relaxed));
+}
+
+/* Argument and fork checks at the top of every public call. */
+#define EVM_CHECK_LOOP(l)                                                   \
+	do {                                                                \
+		if (EVM_UNLIKELY(!(l)))                                     \
+			return -EINVAL;                                     \
+		if (evm_forked(l))                                          \
+			return -ECHILD;                                     \
+	} while (0)
+
+#define EVM_CHECK_SOURCE(s)                                                 \
+	do {                                                                \
+		if (EVM_UNLIKELY(!(s) || (s)->dead))                        \
+			return -EINVAL;                                     \
+		if (evm_forked((s)->loop))                                  \
+			return -ECHILD;                                     \
+	} while (0)
+
+/* USDT probes: (kind, fd, wake_ns) around every callback. The semaphores
+ * are named as <sys/sdt.h> expects (provider_name_semaphore). */
+extern volatile unsigned short evm_dispatch_begin_semaphore;
+extern volatile unsigned short evm_dispatch_end_semaphore;
+
+static inline bool evm_probes_on(void)
+{
+	return EVM_UNLIKELY(evm_dispatch_begin_semaphore | evm_dispatch_end_semaphore);
+}
+
+/* The trace slot (evm_trace.c): a ring of the thread's latest dispatch
+ * begins, written only while a tracer holds evm:trace_slot's semaphore,
+ * read by the tracer at the thread's next syscall (no trap per dispatch).
+ * Entry for dispatch number n (from 0) at ring[n % EVM_TRACE_RING]; seq
+ * counts the dispatches written. Layout shared with bpf/evtrace.h. */
+#define EVM_TRACE_RING 16
+struct evm_trace_entry {
+	uint64_t ns;  /* CLOCK_MONOTONIC at dispatch begin */
+	int32_t kind; /* enum evm_source_kind */
+	int32_t fd;
+};
+struct evm_trace_slot {
+	uint64_t seq;
+	uint64_t last_ns; /* the newest entry's ns: one read when seq moved by 1 */
+	struct evm_trace_entry ring[EVM_TRACE_RING];
+};
+extern volatile unsigned short evm_trace_slot_semaphore;
+extern _Atomic unsigned char evm_trace_armed EVM_HIDDEN;
+EVM_HIDDEN void evm_trace_begin(int kind, int fd);
+EVM_HIDDEN struct evm_trace_slot *evm_trace_slot_self(void);
+
+#define EVM_PROBE_BEGIN(l, kind, fd)                                        \
+	do {                                                                \
+		if (EVM_UNLIKELY(evm_trace_slot_semaphore |                 \
+				 atomic_load_explicit(&evm_trace_armed,     \
+						      memory_order_relaxed))) \
+			evm_trace_begin((int)(kind), (int)(fd));            \
+		DTRACE_PROBE3(evm, dispatch_begin, (int)(kind), (int)(fd), \
+			      (l)->now_mono);                               \
+	} while (0)
+#define EVM_PROBE_END(l, kind, fd) \
+	DTRACE_PROBE3(evm, dispatch_end, (int)(kind), (int)(fd), (l)->now_mono)
+
+/* evm.c */
+EVM_HIDDEN void evm_atfork_init(void);
+EVM_HIDDEN int evm_set_error(evm_loop *l, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+EVM_HIDDEN evm_source *evm_source_new(evm_loop *l, int kind, void *userdata);
+EVM_HIDDEN void evm_source_link(evm_source *s);
+EVM_HIDDEN void evm_source_destroy(evm_source *s); /* back to the pool (not linked) */
+EVM_HIDDEN int evm_epoll_sync(evm_source *s, uint32_t events);
+EVM_HIDDEN int evm_source_own_fd(evm_source *s, int fd, const char *what);
+EVM_HIDDEN void evm_epoll_del(evm_source *s);
+EVM_HIDDEN void evm_close_fd(evm_source *s);
+EVM_HIDDEN uint64_t evm_clock_read(clockid_t clock);
+#define EVM_POPULATE_MIN (256u << 10) /* bytes; smaller blocks fault lazily */
+EVM_HIDDEN void evm_populate(void *p, size_t len);
+EVM_HIDDEN long evm_read(int fd, void *buf, size_t len); /* bytes or -errno */
+EVM_HIDDEN int evm_read_u64(int fd, uint64_t *v); /* 0, -EAGAIN, -errno */
+EVM_HIDDEN int evm_write_u64(int fd, uint64_t v);
+
+/* per-kind operations used by the core */
+EVM_HIDDEN int evm_io_dispatch(evm_source *s, uint32_t revents);
+
+EVM_HIDDEN int evm_timer_dispatch(evm_source *s);
+EVM_HIDDEN int evm_clock_dispatch(struct evm_clock *c, bool fd_ready);
+EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l);
+EVM_HIDDEN int evm_clocks_arm(evm_loop *l);
+EVM_HIDDEN int evm_timer_set_enabled(evm_source *s, int mode);
+EVM_HIDDEN void evm_timer_release(evm_source *s);
+EVM_HIDDEN void evm_clocks_free(evm_loop *l);
+
+EVM_HIDDEN int evm_signal_dispatch(evm_source *s);
+EVM_HIDDEN int evm_signal_dispatch_stashes(evm_loop *l);
+EVM_HIDDEN void evm_signal_release(evm_source *s);
+EVM_HIDDEN int evm_signo_check(evm_loop *l, int signo);
+
+EVM_HIDDEN int evm_handler_dispatch(evm_source *s);
+EVM_HIDDEN void evm_handler_release(evm_source *s);
+EVM_HIDDEN void evm_handler_atfork_child(void);
+
+EVM_HIDDEN int evm_notify_dispatch(evm_source *s);
+
+EVM_HIDDEN int evm_hooks_run(evm_loop *l, struct evm_hook_list *list, int kind);
+EVM_HIDDEN int evm_hook_set_enabled(evm_source *s, int mode);
+EVM_HIDDEN void evm_hook_unlink(evm_source *s);
+
+#endif /* EVM_PRIVATE_H */
