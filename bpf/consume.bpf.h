@@ -33,11 +33,7 @@ static __always_inline void consume(struct tstate *t, __u32 kind, __u32 cls, __u
 		/* the first consumption from this object by a target: the
 		 * sends that returned before it get their kind */
 		p->kind = kind + 1;
-		if (p->ncost) {
-			hist_put(kind, EVT_STAGE_SENDER, p->cost);
-			cnt_add(kind, EVT_CNT_SENDS, p->ncost);
-			p->ncost = 0;
-		}
+		pend_sends_flush(p, kind);
 	}
 	k = kcnt(kind);
 	if (k)

@@ -202,8 +202,15 @@ static __always_inline void send_done(struct tstate *t, __u64 now, __u8 op)
 		hist_put(p->kind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
 		cnt_add(p->kind - 1, EVT_CNT_SENDS, 1);
 	} else {
+		__u8 kind;
+
 		p->cost = now - t->sc_ts;
 		__sync_fetch_and_add(&p->ncost, 1);
+		/* a first consumption on another CPU may have set the kind
+		 * since (pend_sends_flush) */
+		kind = *(volatile __u8 *)&p->kind;
+		if (kind && kind <= EVT_KIND_MAX)
+			pend_sends_flush(p, kind - 1);
 	}
 }
 
