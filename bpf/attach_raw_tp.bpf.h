@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: the raw_tp programs (untyped arguments, CO-RE reads, per-thread hash): the first fallback.
+ * evtrace BPF: the raw_tp programs (untyped arguments, CO-RE reads,
+ * per-thread hash): the first fallback. Each takes its hook's arguments and
+ * calls its body (hook_*.bpf.h), where every filter is.
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
-/* ---- raw_tp: untyped arguments (CO-RE reads), per-thread hash ------------- */
-
 SEC("raw_tp/sys_enter")
 int BPF_PROG(evt_enter_raw, struct pt_regs *regs, long id)
 {
-	struct tstate *t;
+	struct tstate *t = sys_enter_state(id);
 
-	if (!sc_enter_wanted(id))
-		return 0;
-	t = cur_state(true);
 	if (t)
 		on_sys_enter(t, id, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si),
 			     BPF_CORE_READ(regs, dx));
@@ -23,11 +20,8 @@ int BPF_PROG(evt_enter_raw, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(evt_exit_raw, struct pt_regs *regs, long ret)
 {
-	struct tstate *t;
+	struct tstate *t = sys_exit_state(BPF_CORE_READ(regs, orig_ax));
 
-	if (!sc_exit_wanted(BPF_CORE_READ(regs, orig_ax)))
-		return 0;
-	t = cur_state(false);
 	if (t)
 		on_sys_exit(t, ret);
 	return 0;
@@ -53,25 +47,11 @@ int BPF_PROG(evt_switch_raw, bool preempt, struct task_struct *prev, struct task
 	return 0;
 }
 
-static __always_inline void fork_hash(__u32 ptid, __u32 ctid, __u32 ptgid, __u32 ctgid)
-{
-	struct tstate *t;
-
-	if (!tid_state(ptid, ptgid, false))
-		return;
-	if (ctgid != ptgid && !cfg.follow)
-		return;
-	bpf_map_update_elem(&thash, &ctid, &zero_state, BPF_NOEXIST);
-	t = bpf_map_lookup_elem(&thash, &ctid);
-	if (t)
-		t->tgid = ctgid;
-}
-
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(evt_fork_raw, struct task_struct *parent, struct task_struct *child)
 {
-	fork_hash(BPF_CORE_READ(parent, pid), BPF_CORE_READ(child, pid),
-		  BPF_CORE_READ(parent, tgid), BPF_CORE_READ(child, tgid));
+	on_fork_hash(BPF_CORE_READ(parent, pid), BPF_CORE_READ(child, pid),
+		     BPF_CORE_READ(parent, tgid), BPF_CORE_READ(child, tgid));
 	return 0;
 }
 
@@ -79,10 +59,9 @@ SEC("raw_tp/signal_generate")
 int BPF_PROG(evt_siggen_raw, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 pid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
 
-	if (tid_state(BPF_CORE_READ(task, pid), tgid, true))
-		on_sig_generate(sig, tgid, result);
+	on_sig_generate(tid_state(pid, tgid, true), pid, sig, tgid, result);
 	return 0;
 }
 
@@ -99,10 +78,7 @@ int BPF_PROG(evt_sigdel_raw, int sig, struct kernel_siginfo *info, struct k_siga
 SEC("raw_tp/hrtimer_expire_entry")
 int BPF_PROG(evt_hrtent_raw, struct hrtimer *hrtimer, ktime_t *now)
 {
-	if ((__u64)BPF_CORE_READ(hrtimer, function) != cfg.timerfd_tmrproc || !cfg.timerfd_tmrproc)
-		return 0;
-	on_hrtimer_entry((__u64)hrtimer, BPF_CORE_READ(hrtimer, node.expires),
-			 BPF_CORE_READ(hrtimer, base, offset));
+	on_hrtimer_entry(hrtimer, (__u64)BPF_CORE_READ(hrtimer, function));
 	return 0;
 }
 

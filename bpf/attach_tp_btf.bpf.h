@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: the tp_btf programs (typed arguments, task storage): the first choice.
+ * evtrace BPF: the tp_btf programs (typed arguments, task storage): the
+ * first choice. Each takes its hook's arguments and calls its body
+ * (hook_*.bpf.h), where every filter is.
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
-/* ---- tp_btf: typed arguments, task storage -------------------------------- */
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(evt_enter_btf, struct pt_regs *regs, long id)
 {
-	struct tstate *t;
+	struct tstate *t = sys_enter_state(id);
 
-	if (cfg.hooks_only || !sc_enter_wanted(id))
-		return 0;
-	t = task_state(bpf_get_current_task_btf(), true);
 	if (t)
 		on_sys_enter(t, id, regs->di, regs->si, regs->dx);
 	return 0;
@@ -22,11 +19,8 @@ int BPF_PROG(evt_enter_btf, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(evt_exit_btf, struct pt_regs *regs, long ret)
 {
-	struct tstate *t;
+	struct tstate *t = sys_exit_state(regs->orig_ax);
 
-	if (cfg.hooks_only || !sc_exit_wanted(regs->orig_ax))
-		return 0;
-	t = task_state(bpf_get_current_task_btf(), false);
 	if (t)
 		on_sys_exit(t, ret);
 	return 0;
@@ -37,8 +31,6 @@ int BPF_PROG(evt_waking_btf, struct task_struct *p)
 {
 	struct tstate *t = task_state(p, true);
 
-	if (cfg.hooks_only)
-		return 0;
 	if (t)
 		on_waking(t);
 	return 0;
@@ -47,11 +39,8 @@ int BPF_PROG(evt_waking_btf, struct task_struct *p)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(evt_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	struct tstate *t;
+	struct tstate *t = task_state(next, false);
 
-	if (cfg.hooks_only)
-		return 0;
-	t = bpf_task_storage_get(&tstore, next, 0, 0);
 	if (t)
 		on_switch_in(t);
 	return 0;
@@ -60,15 +49,7 @@ int BPF_PROG(evt_switch_btf, bool preempt, struct task_struct *prev, struct task
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(evt_fork_btf, struct task_struct *parent, struct task_struct *child)
 {
-	struct tstate *t;
-
-	if (!bpf_task_storage_get(&tstore, parent, 0, 0))
-		return 0;
-	if (child->tgid != parent->tgid && !cfg.follow)
-		return 0;
-	t = bpf_task_storage_get(&tstore, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (t)
-		t->tgid = child->tgid;
+	on_fork_task(parent, child);
 	return 0;
 }
 
@@ -76,8 +57,7 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(evt_siggen_btf, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
 {
-	if (task_state(task, true))
-		on_sig_generate(sig, task->tgid, result);
+	on_sig_generate(task_state(task, true), task->pid, sig, task->tgid, result);
 	return 0;
 }
 
@@ -94,9 +74,7 @@ int BPF_PROG(evt_sigdel_btf, int sig, struct kernel_siginfo *info, struct k_siga
 SEC("tp_btf/hrtimer_expire_entry")
 int BPF_PROG(evt_hrtent_btf, struct hrtimer *hrtimer, ktime_t *now)
 {
-	if ((__u64)hrtimer->function != cfg.timerfd_tmrproc || !cfg.timerfd_tmrproc)
-		return 0;
-	on_hrtimer_entry((__u64)hrtimer, hrtimer->node.expires, hrtimer->base->offset);
+	on_hrtimer_entry(hrtimer, (__u64)hrtimer->function);
 	return 0;
 }
 

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: the classic tracepoint programs (tracefs format fields): the last fallback.
+ * evtrace BPF: the classic tracepoint programs (tracefs format fields): the
+ * last fallback. Each takes its hook's arguments and calls its body
+ * (hook_*.bpf.h), where every filter is.
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
-/* ---- classic tracepoints (tracefs): the format's fields ------------------- */
-
 SEC("tp/raw_syscalls/sys_enter")
 int evt_enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	struct tstate *t;
+	struct tstate *t = sys_enter_state(ctx->id);
 
-	if (!sc_enter_wanted(ctx->id))
-		return 0;
-	t = cur_state(true);
 	if (t)
 		on_sys_enter(t, ctx->id, ctx->args[0], ctx->args[1], ctx->args[2]);
 	return 0;
@@ -22,11 +19,8 @@ int evt_enter_tp(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/raw_syscalls/sys_exit")
 int evt_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	struct tstate *t;
+	struct tstate *t = sys_exit_state(ctx->id);
 
-	if (!sc_exit_wanted(ctx->id))
-		return 0;
-	t = cur_state(false);
 	if (t)
 		on_sys_exit(t, ctx->ret);
 	return 0;
@@ -60,23 +54,15 @@ int evt_fork_tp(struct trace_event_raw_sched_process_fork *ctx)
 	/* the child's tgid is not in the format: only followed forks (the
 	 * threads of a target are found by tgid at their first syscall) */
 	if (cfg.follow)
-		fork_hash(ctx->parent_pid, ctx->child_pid, id >> 32, 0);
+		on_fork_hash(ctx->parent_pid, ctx->child_pid, id >> 32, 0);
 	return 0;
 }
 
 SEC("tp/signal/signal_generate")
 int evt_siggen_tp(struct trace_event_raw_signal_generate *ctx)
 {
-	struct tstate *t = tid_state(ctx->pid, 0, false);
-	__u32 tgid;
-
-	if (t)
-		tgid = t->tgid;
-	else if ((__u32)ctx->pid == cfg.target_tgid && cfg.target_tgid)
-		tgid = ctx->pid; /* a process-directed signal to the target */
-	else
-		return 0;
-	on_sig_generate(ctx->sig, tgid, ctx->result);
+	/* the format has no tgid: the receiver's state has it */
+	on_sig_generate(tid_state(ctx->pid, 0, false), ctx->pid, ctx->sig, 0, ctx->result);
 	return 0;
 }
 
@@ -93,12 +79,7 @@ int evt_sigdel_tp(struct trace_event_raw_signal_deliver *ctx)
 SEC("tp/timer/hrtimer_expire_entry")
 int evt_hrtent_tp(struct trace_event_raw_hrtimer_expire_entry *ctx)
 {
-	struct hrtimer *hrtimer = ctx->hrtimer;
-
-	if ((__u64)ctx->function != cfg.timerfd_tmrproc || !cfg.timerfd_tmrproc)
-		return 0;
-	on_hrtimer_entry((__u64)hrtimer, BPF_CORE_READ(hrtimer, node.expires),
-			 BPF_CORE_READ(hrtimer, base, offset));
+	on_hrtimer_entry(ctx->hrtimer, (__u64)ctx->function);
 	return 0;
 }
 

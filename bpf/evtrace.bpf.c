@@ -2,7 +2,8 @@
 /*
  * evtrace: follows every event of the light Linux event channels (signals,
  * eventfd, timerfd, signalfd, and pipes as the baseline) from the sender to
- * the receiver's code, stage by stage, on tracepoints only.
+ * the receiver's code, stage by stage: kernel tracepoints (tp_btf, raw_tp or
+ * classic), and libevm's USDT probes for the dispatch stage.
  *
  *   send      sending syscall entry (timerfd: programmed expiry) -> sched_waking
  *             of the receiver, attributed by context: inside a sending syscall
@@ -25,12 +26,20 @@
  * queue of send times (eventfd/timerfd/pipe: the kernel object behind the fd;
  * signals: tgid and signal number) and are measured from send to consumption.
  *
- * One program per hook; the three attach modes (tp_btf, raw_tp, classic
- * tracepoints) share the handlers below, user space loads one set. Per-task
- * state lives in task storage (tp_btf) or in a hash keyed by tid (the others).
- * Non-targets leave every hot hook after one lookup; sys_enter and sys_exit
- * first check the syscall number against the few they act on (most
- * syscalls leave before any lookup). Both stay attached system-wide: the
+ * The parts (included at the end of this file), one axis each:
+ *   hook_*.bpf.h    the shared body of each hook: every filter (targets,
+ *                   syscall numbers, timerfd timers, hooks_only) and the
+ *                   timestamps it takes
+ *   stage_*.bpf.h   where each stage is computed from those times
+ *   mech_*.bpf.h    one mechanism each: how its sends and consumptions
+ *                   are decoded (mech.bpf.h maps an fd kind to its file)
+ *   attach_*.bpf.h  one program per hook and attach mode (tp_btf, raw_tp,
+ *                   classic tracepoints): its arguments, then the body;
+ *                   user space loads one mode's set.
+ * Per-task state lives in task storage (tp_btf) or in a hash keyed by tid
+ * (the others). Non-targets leave every hot hook after one lookup;
+ * sys_enter and sys_exit first check the syscall number against the few
+ * they act on (most syscalls leave before any lookup). Both stay attached system-wide: the
  * syscall tracepoints have no per-task filter (registering any probe sets
  * the syscall-tracepoint work flag on every task), so the slow syscall
  * path they impose on every task is the tracer's floor.
@@ -91,47 +100,6 @@ const volatile __u64 rb_wake_at = 0;
 #define NR_rt_sigsuspend 130
 #define NR_clock_nanosleep 230
 
-/* The syscalls the hooks act on, as a bitmap indexed by number: every
- * other syscall (most of them, system-wide) leaves sys_enter and sys_exit
- * before any map or storage lookup. Exit: also the sleeping syscalls a
- * signal can wake a receiver from, whose exit ends its return stage.
- * exit and exit_group: a thread's last chance to drain its trace slot, so
- * that its last dispatches are matched (and their records streamed). */
-#define SC_BIT(nr) (1ULL << ((nr) & 63))
-static const __u64 sc_enter_bits[8] = {
-	[0] = SC_BIT(NR_read) | SC_BIT(NR_write) | SC_BIT(NR_poll) | SC_BIT(NR_rt_sigreturn) |
-	      SC_BIT(NR_readv) | SC_BIT(NR_writev) | SC_BIT(NR_select) | SC_BIT(NR_kill) |
-	      SC_BIT(NR_exit),
-	[NR_rt_sigtimedwait / 64] = SC_BIT(NR_rt_sigtimedwait) | SC_BIT(NR_rt_sigqueueinfo),
-	[NR_tkill / 64] = SC_BIT(NR_tkill) | SC_BIT(NR_epoll_wait) | SC_BIT(NR_tgkill) |
-			  SC_BIT(NR_exit_group),
-	[NR_pselect6 / 64] = SC_BIT(NR_pselect6) | SC_BIT(NR_ppoll) | SC_BIT(NR_epoll_pwait) |
-			     SC_BIT(NR_timerfd_settime) | SC_BIT(NR_rt_tgsigqueueinfo),
-	[NR_pidfd_send_signal / 64] = SC_BIT(NR_pidfd_send_signal) | SC_BIT(NR_epoll_pwait2),
-};
-
-static __always_inline bool sc_bit(const __u64 *bits, long id)
-{
-	__u64 nr = (__u64)id;
-
-	if (nr >= 512)
-		return false;
-	return (bits[nr >> 6] >> (nr & 63)) & 1;
-}
-
-static __always_inline bool sc_enter_wanted(long id)
-{
-	return sc_bit(sc_enter_bits, id);
-}
-
-static __always_inline bool sc_exit_wanted(long id)
-{
-	__u64 nr = (__u64)id;
-
-	return sc_bit(sc_enter_bits, id) || nr == NR_pause || nr == NR_nanosleep ||
-	       nr == NR_rt_sigsuspend || nr == NR_clock_nanosleep;
-}
-
 /* signal_generate results (include/trace/events/signal.h) */
 #define SIG_RES_DELIVERED 0
 #define SIG_RES_IGNORED 1
@@ -153,6 +121,20 @@ enum cls {
 	CLS_FD,     /* eventfd / pipe: ev_obj is the object */
 	CLS_SIGNAL, /* any signal kind */
 	CLS_TIMER,  /* timerfd: ev_obj is the timerfd_ctx */
+};
+
+/* One consumption, as its mechanism decodes it (mech_*.bpf.h), for
+ * consume() (stage_total.bpf.h) to close. */
+struct pend;
+struct cons {
+	__u64 key;       /* the object (fd kinds) or the signal key */
+	struct pend *p;  /* its queue of send times, or NULL */
+	__u32 kind;      /* enum evt_kind */
+	__u32 cls;       /* enum cls: what a wakeup it caused looks like */
+	__u32 units;     /* sends it takes from the queue */
+	__u32 coal;      /* sends merged into it */
+	__u32 more;      /* events past the first in the same read (pipe, signalfd) */
+	__u32 pad;
 };
 
 /* A consumption waiting for libevm's dispatch probe (a read of k siginfos,
@@ -293,18 +275,33 @@ struct {
 static const struct tstate zero_state;
 static const struct pend zero_pend;
 
-/* The parts, in dependency order: */
-#include "hist.bpf.h"
-#include "task.bpf.h"
-#include "fd_kind.bpf.h"
-#include "pending.bpf.h"
-#include "stage_dispatch.bpf.h"
-#include "consume.bpf.h"
-#include "syscalls.bpf.h"
-#include "stage_wake.bpf.h"
-#include "signals.bpf.h"
-#include "timerfd.bpf.h"
-#include "libevm_probes.bpf.h"
+/* The parts, in dependency order. Shared pieces: */
+#include "hist.bpf.h"          /* histograms, counters, per-event records */
+#include "task.bpf.h"          /* targets and per-task state (hooks_only too) */
+#include "fd_kind.bpf.h"       /* what an fd is */
+#include "pending.bpf.h"       /* per-object queues of send times */
+/* Stages: each computes one stage of an event, from the hooks' times. */
+#include "stage_send.bpf.h"    /* send stage, sender cost, timer lateness */
+#include "stage_wake.bpf.h"    /* wake stage */
+#include "stage_return.bpf.h"  /* return stage */
+#include "stage_dispatch.bpf.h"/* dispatch stage (libevm's trace slot) */
+#include "stage_total.bpf.h"   /* consume(): an event closes, total */
+/* Mechanisms: per-kind decoding of sends and consumptions. */
+#include "mech_signal.bpf.h"   /* signals to a handler, the (tgid, sig) queue */
+#include "mech_sigwait.bpf.h"
+#include "mech_signalfd.bpf.h"
+#include "mech_eventfd.bpf.h"
+#include "mech_timerfd.bpf.h"
+#include "mech_pipe.bpf.h"
+#include "mech.bpf.h"          /* which mechanism decodes which fd kind */
+/* Hooks: the shared bodies of the programs (filters, timestamps). */
+#include "hook_syscalls.bpf.h" /* sys_enter, sys_exit */
+#include "hook_sched.bpf.h"    /* sched_waking, sched_switch */
+#include "hook_task.bpf.h"     /* sched_process_fork */
+#include "hook_signal.bpf.h"   /* signal_generate, signal_deliver */
+#include "hook_timer.bpf.h"    /* hrtimer_expire_entry/exit */
+#include "hook_libevm.bpf.h"   /* libevm's USDT probes (programs, every mode) */
+/* Attach modes: the programs, one per hook, each calling its body. */
 #include "attach_tp_btf.bpf.h"
 #include "attach_raw_tp.bpf.h"
 #include "attach_tracepoint.bpf.h"

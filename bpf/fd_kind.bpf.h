@@ -66,7 +66,13 @@ static __always_inline int fd_classify(int fd, __u64 *obj)
 	}
 }
 
-static __always_inline __u64 sig_key(__u32 tgid, int sig)
+/* eventfd and timerfd reads return an 8-byte count (events, expirations):
+ * read from the user buffer at the exit (read(2) only; readv: 1). */
+static __always_inline __u64 fd_read_count(const struct tstate *t, long ret)
 {
-	return ((__u64)tgid << 8) | (__u64)(sig & 0xff);
+	__u64 v = 1;
+
+	if (t->sc_buf && ret == 8)
+		bpf_probe_read_user(&v, sizeof(v), (void *)t->sc_buf);
+	return v ? v : 1;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: the aggregation: per-CPU log-linear histograms and counters per kind and stage.
+ * evtrace BPF: the aggregation: per-CPU log-linear histograms and counters per
+ * kind and stage, and the per-event records (--events).
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
@@ -27,4 +28,28 @@ static __always_inline void cnt_add(__u32 kind, __u32 c, __u64 v)
 
 	if (k && c < EVT_CNT_MAX)
 		k->c[c] += v;
+}
+
+/* ---- per-event records ---------------------------------------------------- */
+
+/* Streams one event's record (--events): rec has its stages, ts and kind;
+ * the receiver's ids are added here. */
+static __always_inline void emit(const struct evt_record *rec)
+{
+	struct evt_record *r;
+	__u64 id;
+
+	if (!cfg.events)
+		return;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&rb_dropped, 1);
+		return;
+	}
+	__builtin_memcpy(r, rec, sizeof(*r));
+	id = bpf_get_current_pid_tgid();
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rb_wake_at ?
+			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }

@@ -57,19 +57,3 @@ static __always_inline __u64 pend_pop(struct pend *p, __u32 units)
 	p->head = head + units;
 	return ts;
 }
-
-/* Sends that returned before any target had consumed from the object wait
- * in p->ncost until the first consumption names their kind. A sender that
- * finds no kind adds to ncost and looks at the kind again; the first
- * consumer sets the kind and takes ncost: whichever of the two comes
- * second (both are full barriers) sees the other's write and flushes, and
- * the exchange hands each waiting send to exactly one of them. */
-static __always_inline void pend_sends_flush(struct pend *p, __u32 kind)
-{
-	__u32 n = __sync_lock_test_and_set(&p->ncost, 0);
-
-	if (n) {
-		hist_put(kind, EVT_STAGE_SENDER, p->cost);
-		cnt_add(kind, EVT_CNT_SENDS, n);
-	}
-}

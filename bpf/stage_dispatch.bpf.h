@@ -1,34 +1,10 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: per-event records, and the dispatch stage: consumptions waiting for their libevm dispatch, libevm's trace slot.
+ * evtrace BPF: the dispatch stage (syscall exit -> libevm callback): consumptions
+ * waiting for their libevm dispatch, libevm's trace slot read at syscalls.
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
-/* ---- events --------------------------------------------------------------- */
-
-/* Streams one event's record (--events): rec has its stages, ts and kind;
- * the receiver's ids are added here. */
-static __always_inline void emit(const struct evt_record *rec)
-{
-	struct evt_record *r;
-	__u64 id;
-
-	if (!cfg.events)
-		return;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&rb_dropped, 1);
-		return;
-	}
-	__builtin_memcpy(r, rec, sizeof(*r));
-	id = bpf_get_current_pid_tgid();
-	r->pid = id >> 32;
-	r->tid = (__u32)id;
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rb_wake_at ?
-			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
-}
-
-
 /* Takes the oldest consumption waiting for a dispatch probe. With the probe
  * (now != 0): the dispatch stage, and the total when it waited for it.
  * Without (a whole loop iteration passed, or the queue overflowed): a
@@ -163,4 +139,53 @@ static long lc_stale(__u32 i, void *unused)
 		return 1;
 	lc_pop(t, 0);
 	return 0;
+}
+
+/* A consumption by a read inside its io callback (pipes): libevm's
+ * dispatch came before the read, after the last wait returned. Then the
+ * dispatch stage is that wait's exit -> the dispatch, the total ends at the
+ * dispatch, and the event is closed here (true). */
+static __always_inline bool dispatch_before_read(struct tstate *t, __u32 kind, __u64 s0,
+						 __u64 total, struct evt_record *rec)
+{
+	__u64 d;
+
+	if (kind != EVT_KIND_PIPE || !t->io_disp || !t->wait_exit || t->io_disp < t->wait_exit) {
+		t->io_disp = 0;
+		return false;
+	}
+	d = t->io_disp - t->wait_exit;
+	total = t->io_disp > s0 ? t->io_disp - s0 : total;
+	hist_put(kind, EVT_STAGE_DISPATCH, d);
+	hist_put(kind, EVT_STAGE_TOTAL, total);
+	rec->dispatch_ns = d;
+	rec->total_ns = total;
+	emit(rec);
+	t->io_disp = 0;
+	return true;
+}
+
+/* Once libevm's probes are attached, a consumption (its return ended at
+ * end) waits in the task's FIFO for its dispatch. Once the task has shown
+ * the probes, its total waits for the dispatch too (total includes it):
+ * true, and the record goes out with the dispatch (lc_pop). */
+static __always_inline bool dispatch_wait(struct tstate *t, __u32 kind, __u64 end, __u64 s0,
+					  const struct evt_record *rec)
+{
+	struct lcons *c;
+
+	if (!usdt_on)
+		return false;
+	if (t->lc_n >= LC_MAX)
+		lc_pop(t, 0);
+	c = &t->lc[(t->lc_head + t->lc_n) & (LC_MAX - 1)];
+	t->lc_n++;
+	c->kind = kind;
+	c->start = end;
+	c->send = s0;
+	c->deferred = t->evm_seen;
+	if (!c->deferred)
+		return false;
+	c->rec = *rec;
+	return true;
 }

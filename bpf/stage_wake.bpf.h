@@ -1,41 +1,26 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: the wake stage: sched_waking of the receiver -> switched in; same CPU, cross CPU or no wakeup.
+ * evtrace BPF: the wake stage: sched_waking of the receiver -> switched in
+ * (hook_sched.bpf.h takes both times); same CPU, cross CPU or no wakeup.
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
-/* The receiver pt is being woken: by a send of the current task, or by a
- * timerfd expiring on this CPU. Other wakeups are not events. */
-static __always_inline void on_waking(struct tstate *pt)
+/* An event whose receiver its send woke. Returns the wake type of the
+ * record: 1 switched in on the waker's CPU, 2 on another, 0 woken before
+ * it left its CPU (no switch needed, no wake stage). */
+static __always_inline __u32 wake_stage(const struct tstate *t, __u32 kind,
+					struct evt_record *rec)
 {
-	__u32 zero = 0;
-	struct tctx *tc = bpf_map_lookup_elem(&timerctx, &zero);
-	struct tstate *ct;
-
-	if (tc && tc->timer) {
-		pt->ev_cls = CLS_TIMER;
-		pt->ev_obj = tc->timer;
-		pt->ev_send = tc->expiry;
-		pt->ev_late = tc->late;
-	} else {
-		ct = cur_state(false);
-		if (!ct || ct == pt || (ct->sc_op != SC_SEND_FD && ct->sc_op != SC_SEND_SIG))
-			return;
-		pt->ev_cls = ct->sc_op == SC_SEND_SIG ? CLS_SIGNAL : CLS_FD;
-		pt->ev_obj = ct->sc_obj;
-		pt->ev_send = ct->sc_ts;
-		pt->ev_late = 0;
-	}
-	pt->ev_wake = bpf_ktime_get_ns();
-	pt->ev_switch = 0;
-	pt->ev_ret = 0;
-	pt->ev_cpu = bpf_get_smp_processor_id();
+	if (!t->ev_switch)
+		return 0;
+	rec->wake_ns = t->ev_switch - t->ev_wake;
+	hist_put(kind, EVT_STAGE_WAKE, rec->wake_ns);
+	return t->ev_same ? 1 : 2;
 }
 
-static __always_inline void on_switch_in(struct tstate *nt)
+/* The counter of an event's wake type. */
+static __always_inline __u32 wake_counter(__u32 waketype)
 {
-	if (nt->ev_cls && !nt->ev_switch && !nt->ev_ret) {
-		nt->ev_switch = bpf_ktime_get_ns();
-		nt->ev_same = bpf_get_smp_processor_id() == nt->ev_cpu;
-	}
+	return waketype == 1 ? EVT_CNT_WAKE_SAME :
+	       waketype == 2 ? EVT_CNT_WAKE_CROSS : EVT_CNT_WAKE_NONE;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: targets (tgid filter, follow forks) and per-task state.
+ * evtrace BPF: targets (tgid filter, follow forks) and per-task state. The
+ * filter every hook passes through: with cfg.hooks_only (the overhead
+ * floor) no task has state, so every program returns at once.
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
@@ -18,6 +20,8 @@ static __always_inline struct tstate *task_state(struct task_struct *task, bool 
 {
 	struct tstate *t;
 
+	if (cfg.hooks_only)
+		return NULL;
 	t = bpf_task_storage_get(&tstore, task, 0, 0);
 	if (t || !create)
 		return t;
@@ -34,6 +38,8 @@ static __always_inline struct tstate *tid_state(__u32 tid, __u32 tgid, bool crea
 {
 	struct tstate *t;
 
+	if (cfg.hooks_only)
+		return NULL;
 	if (!cfg.follow && !cfg.all && tgid && tgid != cfg.target_tgid)
 		return NULL;
 	t = bpf_map_lookup_elem(&thash, &tid);

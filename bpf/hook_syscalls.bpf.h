@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: the syscall hooks. sys_enter: a send starts (its time is the
+ * send start; the sender cost runs to the exit), a read or wait starts;
+ * sys_exit: the consuming syscalls end the return stage, the sending ones
+ * the sender cost. What each syscall means per fd kind is its mechanism's
+ * (mech.bpf.h).
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/* The syscalls the hooks act on, as a bitmap indexed by number: every
+ * other syscall (most of them, system-wide) leaves sys_enter and sys_exit
+ * before any map or storage lookup. Exit: also the sleeping syscalls a
+ * signal can wake a receiver from, whose exit ends its return stage.
+ * exit and exit_group: a thread's last chance to drain its trace slot, so
+ * that its last dispatches are matched (and their records streamed). */
+#define SC_BIT(nr) (1ULL << ((nr) & 63))
+static const __u64 sc_enter_bits[8] = {
+	[0] = SC_BIT(NR_read) | SC_BIT(NR_write) | SC_BIT(NR_poll) | SC_BIT(NR_rt_sigreturn) |
+	      SC_BIT(NR_readv) | SC_BIT(NR_writev) | SC_BIT(NR_select) | SC_BIT(NR_kill) |
+	      SC_BIT(NR_exit),
+	[NR_rt_sigtimedwait / 64] = SC_BIT(NR_rt_sigtimedwait) | SC_BIT(NR_rt_sigqueueinfo),
+	[NR_tkill / 64] = SC_BIT(NR_tkill) | SC_BIT(NR_epoll_wait) | SC_BIT(NR_tgkill) |
+			  SC_BIT(NR_exit_group),
+	[NR_pselect6 / 64] = SC_BIT(NR_pselect6) | SC_BIT(NR_ppoll) | SC_BIT(NR_epoll_pwait) |
+			     SC_BIT(NR_timerfd_settime) | SC_BIT(NR_rt_tgsigqueueinfo),
+	[NR_pidfd_send_signal / 64] = SC_BIT(NR_pidfd_send_signal) | SC_BIT(NR_epoll_pwait2),
+};
+
+static __always_inline bool sc_bit(const __u64 *bits, long id)
+{
+	__u64 nr = (__u64)id;
+
+	if (nr >= 512)
+		return false;
+	return (bits[nr >> 6] >> (nr & 63)) & 1;
+}
+
+static __always_inline bool sc_enter_wanted(long id)
+{
+	return sc_bit(sc_enter_bits, id);
+}
+
+static __always_inline bool sc_exit_wanted(long id)
+{
+	__u64 nr = (__u64)id;
+
+	return sc_bit(sc_enter_bits, id) || nr == NR_pause || nr == NR_nanosleep ||
+	       nr == NR_rt_sigsuspend || nr == NR_clock_nanosleep;
+}
+
+/* The filters of sys_enter and sys_exit, before anything else (every
+ * attach mode): the syscall number, then the target's state. */
+static __always_inline struct tstate *sys_enter_state(long id)
+{
+	if (cfg.hooks_only || !sc_enter_wanted(id))
+		return NULL;
+	return cur_state(true);
+}
+
+static __always_inline struct tstate *sys_exit_state(long id)
+{
+	if (cfg.hooks_only || !sc_exit_wanted(id))
+		return NULL;
+	return cur_state(false);
+}
+
+static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __u64 a1,
+					 __u64 a2)
+{
+	__u64 now, obj = 0;
+	struct pend *p;
+	int k;
+
+	/* before anything that may queue or drop a consumption */
+	if (t->slot)
+		slot_drain(t);
+	t->sc_op = SC_NONE;
+	switch (id) {
+	case NR_write:
+	case NR_writev:
+		k = fd_classify((int)a0, &obj);
+		if (!mech_fd_sends(k))
+			return;
+		now = bpf_ktime_get_ns();
+		p = pend_get(obj, k, true);
+		t->sc_pkind = 0;
+		if (p) {
+			mech_send_enter(p, k, id, a2);
+			pend_push(p, now, t->in_handler);
+			t->sc_pkind = p->kind;
+		}
+		if (t->in_handler)
+			return;
+		t->sc_op = SC_SEND_FD;
+		t->sc_kind = k;
+		t->sc_obj = obj;
+		t->sc_ts = now;
+		return;
+	case NR_read:
+	case NR_readv:
+		k = fd_classify((int)a0, &obj);
+		if (k < 0)
+			return;
+		mech_read_enter(k, obj);
+		t->sc_op = SC_READ;
+		t->sc_kind = k;
+		t->sc_obj = obj;
+		t->sc_buf = id == NR_read ? a1 : 0;
+		return;
+	case NR_kill:
+	case NR_tkill:
+	case NR_tgkill:
+	case NR_rt_sigqueueinfo:
+	case NR_rt_tgsigqueueinfo:
+	case NR_pidfd_send_signal:
+		t->sc_op = SC_SEND_SIG;
+		t->sc_obj = 0;
+		t->sc_ts = bpf_ktime_get_ns();
+		return;
+	case NR_rt_sigtimedwait:
+		t->sc_op = SC_SIGWAIT;
+		return;
+	case NR_epoll_wait:
+	case NR_epoll_pwait:
+	case NR_epoll_pwait2:
+	case NR_poll:
+	case NR_ppoll:
+	case NR_select:
+	case NR_pselect6:
+		t->sc_op = SC_WAIT;
+		/* consumed before the last wait returned and still not
+		 * dispatched: a whole loop iteration passed, no probe comes */
+		if (t->lc_n && t->lc[t->lc_head & (LC_MAX - 1)].start < t->wait_exit)
+			bpf_loop(LC_MAX, lc_stale, NULL, 0);
+		return;
+	case NR_timerfd_settime:
+		timerfd_settime_enter((int)a0);
+		return;
+	case NR_rt_sigreturn:
+		t->in_handler = 0;
+		return;
+	}
+}
+
+static __always_inline void on_sys_exit(struct tstate *t, long ret)
+{
+	struct cons c = {};
+	__u8 op = t->sc_op;
+	__u64 now;
+
+	if (op == SC_NONE && (!t->ev_cls || t->ev_ret))
+		return; /* most syscalls: nothing to do, no clock read */
+	now = bpf_ktime_get_ns();
+	/* the end of the return stage of a woken receiver */
+	if (t->ev_cls && !t->ev_ret)
+		t->ev_ret = now;
+	if (op == SC_NONE)
+		return;
+	t->sc_op = SC_NONE;
+	switch (op) {
+	case SC_WAIT:
+		t->wait_exit = now;
+		return;
+	case SC_SEND_FD:
+	case SC_SEND_SIG:
+		send_done(t, now, op);
+		return;
+	case SC_SIGWAIT:
+		if (!sigwait_exit(ret, &c))
+			return;
+		break;
+	case SC_READ:
+		if (ret <= 0 || !mech_read_exit(t, ret, now, &c))
+			return;
+		break;
+	default:
+		return;
+	}
+	consume(t, &c, now, 0);
+	mech_read_more(t, &c, now);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: task lifetime: sched_process_fork makes a target's new
+ * thread (and, with follow, its child process) a target.
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/* tp_btf: the child's task storage. */
+static __always_inline void on_fork_task(struct task_struct *parent, struct task_struct *child)
+{
+	struct tstate *t;
+
+	if (!task_state(parent, false))
+		return;
+	if (child->tgid != parent->tgid && !cfg.follow)
+		return;
+	t = bpf_task_storage_get(&tstore, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t)
+		t->tgid = child->tgid;
+}
+
+/* raw_tp / tracepoint: the child's entry in the per-thread hash (ctgid 0:
+ * unknown, set at its first hook). */
+static __always_inline void on_fork_hash(__u32 ptid, __u32 ctid, __u32 ptgid, __u32 ctgid)
+{
+	struct tstate *t;
+
+	if (!tid_state(ptid, ptgid, false))
+		return;
+	if (ctgid != ptgid && !cfg.follow)
+		return;
+	bpf_map_update_elem(&thash, &ctid, &zero_state, BPF_NOEXIST);
+	t = bpf_map_lookup_elem(&thash, &ctid);
+	if (t)
+		t->tgid = ctgid;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: pipes (the baseline): each write(2) is a send to the
+ * pipe_inode_info, of unit bytes (its length; writev: unknown); a read of
+ * k units is k events (evload: one message per write), the first closed
+ * by the read, the others queued behind it.
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+static __always_inline void pipe_send_enter(struct pend *p, long id, __u64 len)
+{
+	p->unit = id == NR_write ? (__u32)len : 0;
+}
+
+static __always_inline bool pipe_read_exit(const struct tstate *t, long ret, struct cons *c)
+{
+	struct pend *p;
+	__u32 n;
+
+	c->kind = EVT_KIND_PIPE;
+	c->cls = CLS_FD;
+	c->key = t->sc_obj;
+	c->units = 1;
+	c->coal = 0;
+	c->p = p = bpf_map_lookup_elem(&pendq, &c->key);
+	n = p && p->unit ? (__u32)(((__u64)ret + p->unit - 1) / p->unit) : 1;
+	c->more = n > 1 ? n - 1 : 0;
+	return true;
+}
+
+/* bpf_loop callback: one more message of the read, queued behind the
+ * first: send -> this read. */
+struct pipe_walk {
+	__u64 obj;
+	__u64 now;
+};
+
+static long pipe_more(__u32 i, struct pipe_walk *w)
+{
+	struct pend *p = bpf_map_lookup_elem(&pendq, &w->obj);
+	struct kcounters *k = kcnt(EVT_KIND_PIPE);
+	__u64 s0;
+
+	if (!p || !k)
+		return 1;
+	s0 = pend_pop(p, 1);
+	if (!s0 || s0 > w->now) {
+		k->c[EVT_CNT_UNMATCHED] += 1;
+		return 0;
+	}
+	k->c[EVT_CNT_EVENTS] += 1;
+	k->c[EVT_CNT_WAKE_NONE] += 1;
+	hist_put(EVT_KIND_PIPE, EVT_STAGE_TOTAL, w->now - s0);
+	{
+		struct evt_record rec = {
+			.ts = w->now, .total_ns = w->now - s0, .kind = EVT_KIND_PIPE,
+		};
+
+		emit(&rec);
+	}
+	return 0;
+}
+
+static __always_inline void pipe_read_more(const struct cons *c, __u32 more, __u64 now)
+{
+	struct pipe_walk w = { .obj = c->key, .now = now };
+
+	bpf_loop(more, pipe_more, &w, 0);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * evtrace BPF: a consumption closes an event: matched to its send (the
+ * wakeup the send caused, or the object's queue of send times), its stages
+ * computed (stage_*.bpf.h), counted, and the total (send start -> end of
+ * return, or of dispatch).
+ * Part of evtrace.bpf.c, which includes the parts in order; not a
+ * standalone header.
+ */
+/*
+ * One event c (decoded by its mechanism) consumed by the current task at
+ * now. end_at: end of the return stage; 0: the exit of the syscall the task
+ * slept in (woken) or now (queued).
+ */
+static __always_inline void consume(struct tstate *t, const struct cons *c, __u64 now,
+				    __u64 end_at)
+{
+	__u64 s0 = 0, late = 0, end = now, total;
+	__u32 kind = c->kind, cls = c->cls, waketype = 0;
+	struct pend *p = c->p;
+	struct evt_record rec = {};
+	struct kcounters *k;
+
+	if (kind >= EVT_KIND_MAX)
+		return;
+	if (p && p->internal && pend_len(p) && cls == CLS_FD) {
+		/* libevm forwarding a signal from its handler: part of that
+		 * signal's dispatch, not an event of its own */
+		pend_pop(p, c->units);
+		return;
+	}
+	if (p && !p->kind) {
+		/* the first consumption from this object by a target: the
+		 * sends that returned before it get their kind */
+		p->kind = kind + 1;
+		pend_sends_flush(p, kind);
+	}
+	k = kcnt(kind);
+	if (k)
+		k->c[EVT_CNT_COALESCED] += c->coal;
+	if (t->ev_cls == cls && (cls == CLS_SIGNAL || t->ev_obj == c->key)) {
+		/* the receiver was woken by this event's send */
+		s0 = t->ev_send;
+		late = t->ev_late;
+		end = end_at ? end_at : (t->ev_ret ? t->ev_ret : now);
+		waketype = wake_stage(t, kind, &rec);
+		send_stage(t, kind, &rec);
+		return_stage(t, kind, end, &rec);
+		t->ev_cls = CLS_NONE;
+		if (p)
+			pend_pop(p, c->units);
+	} else if (p && pend_len(p)) {
+		/* queued while the receiver was busy: from its own send */
+		if (cls == CLS_TIMER)
+			late = p->late;
+		s0 = pend_pop(p, c->units);
+		end = end_at ? end_at : now;
+	}
+	if (!s0 || s0 > end) {
+		if (k)
+			k->c[EVT_CNT_UNMATCHED] += 1;
+		return;
+	}
+	if (k) {
+		k->c[EVT_CNT_EVENTS] += 1;
+		k->c[wake_counter(waketype)] += 1;
+	}
+	late_stage(kind, cls, late, &rec);
+	total = end - s0;
+	rec.ts = now;
+	rec.coalesced = c->coal;
+	rec.kind = kind;
+	rec.wake = waketype;
+	if (dispatch_before_read(t, kind, s0, total, &rec))
+		return;
+	if (dispatch_wait(t, kind, end, s0, &rec))
+		return;
+	hist_put(kind, EVT_STAGE_TOTAL, total);
+	rec.total_ns = total;
+	emit(&rec);
+}
