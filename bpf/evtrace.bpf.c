@@ -124,11 +124,10 @@ enum cls {
 };
 
 /* One consumption, as its mechanism decodes it (mech_*.bpf.h), for
- * consume() (stage_total.bpf.h) to close. */
-struct pend;
+ * consume() (stage_total.bpf.h) to close, with its queue of send times.
+ * Scalars only: consume() is a global function, verified once. */
 struct cons {
 	__u64 key;       /* the object (fd kinds) or the signal key */
-	struct pend *p;  /* its queue of send times, or NULL */
 	__u32 kind;      /* enum evt_kind */
 	__u32 cls;       /* enum cls: what a wakeup it caused looks like */
 	__u32 units;     /* sends it takes from the queue */

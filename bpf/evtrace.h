@@ -115,11 +115,6 @@ enum evt_mode {
 
 /* Read-only configuration, set by user space before load. */
 struct evt_config {
-	unsigned long long eventfd_poll;    /* f_op->poll of each fd type (kallsyms) */
-	unsigned long long timerfd_poll;
-	unsigned long long signalfd_poll;
-	unsigned long long pipe_poll;
-	unsigned long long timerfd_tmrproc; /* hrtimer->function of a timerfd */
 	unsigned int target_tgid;           /* 0 with all */
 	unsigned int self_tgid;             /* never traced */
 	unsigned char all;

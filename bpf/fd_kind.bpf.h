@@ -8,17 +8,25 @@
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
+/* The f_op->poll of each fd kind: their addresses come from the kernel's
+ * BTF at load (the verifier resolves them; no kallsyms read by user space,
+ * no CAP_SYSLOG). Weak: a kernel without one leaves it 0, never matched. */
+extern __poll_t eventfd_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
+extern __poll_t pipe_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
+extern __poll_t timerfd_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
+extern __poll_t signalfd_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
+
 static __always_inline int fd_kind(__u64 poll)
 {
 	if (!poll)
 		return -1;
-	if (poll == cfg.eventfd_poll)
+	if (poll == (__u64)&eventfd_poll)
 		return EVT_KIND_EVENTFD;
-	if (poll == cfg.pipe_poll)
+	if (poll == (__u64)&pipe_poll)
 		return EVT_KIND_PIPE;
-	if (poll == cfg.timerfd_poll)
+	if (poll == (__u64)&timerfd_poll)
 		return EVT_KIND_TIMERFD;
-	if (poll == cfg.signalfd_poll)
+	if (poll == (__u64)&signalfd_poll)
 		return EVT_KIND_SIGNALFD;
 	return -1;
 }

@@ -7,14 +7,17 @@
  */
 /* ---- aggregation ---------------------------------------------------------- */
 
-/* loghist_add() with the bucket index bounded where the verifier sees it. */
-static __always_inline void hist_put(__u32 kind, __u32 stage, __s64 sv)
+/* loghist_add() with the bucket index bounded where the verifier sees it.
+ * A global function: its branches (the bucket's msb) are verified once, not
+ * once per sample site and per path to it. */
+__noinline int hist_put(__u32 kind, __u32 stage, __s64 sv)
 {
 	__u32 key = kind * EVT_STAGE_MAX + stage;
 	struct loghist *h = bpf_map_lookup_elem(&hists, &key);
 
 	if (h)
 		loghist_add(h, sv < 0 ? 0 : (__u64)sv);
+	return 0;
 }
 
 static __always_inline struct kcounters *kcnt(__u32 kind)

@@ -145,6 +145,7 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 
 static __always_inline void on_sys_exit(struct tstate *t, long ret)
 {
+	struct pend *p = NULL;
 	struct cons c = {};
 	__u8 op = t->sc_op;
 	__u64 now;
@@ -167,16 +168,16 @@ static __always_inline void on_sys_exit(struct tstate *t, long ret)
 		send_done(t, now, op);
 		return;
 	case SC_SIGWAIT:
-		if (!sigwait_exit(ret, &c))
+		if (!sigwait_exit(ret, &c, &p))
 			return;
 		break;
 	case SC_READ:
-		if (ret <= 0 || !mech_read_exit(t, ret, now, &c))
+		if (ret <= 0 || !mech_read_exit(t, ret, now, &c, &p))
 			return;
 		break;
 	default:
 		return;
 	}
-	consume(t, &c, now, 0);
+	consume(t, &c, p, now, 0);
 	mech_read_more(t, &c, now);
 }

@@ -6,9 +6,13 @@
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
+/* The function of every timerfd's hrtimer (from the kernel's BTF at load;
+ * 0 if the kernel has none: no timerfd send stage). */
+extern enum hrtimer_restart timerfd_tmrproc(struct hrtimer *htmr) __ksym __weak;
+
 static __always_inline void on_hrtimer_entry(struct hrtimer *hrtimer, __u64 function)
 {
-	if (cfg.hooks_only || !cfg.timerfd_tmrproc || function != cfg.timerfd_tmrproc)
+	if (cfg.hooks_only || !function || function != (__u64)&timerfd_tmrproc)
 		return;
 	timerfd_fire((__u64)hrtimer, bpf_ktime_get_ns(), BPF_CORE_READ(hrtimer, node.expires),
 		     BPF_CORE_READ(hrtimer, base, offset));

@@ -26,19 +26,20 @@ static __always_inline void mech_read_enter(int k, __u64 obj)
 		timerfd_read_enter(obj);
 }
 
-/* A read returned ret > 0 bytes at now: the consumption it is (false: none). */
+/* A read returned ret > 0 bytes at now: the consumption it is and its
+ * queue (false: none). */
 static __always_inline bool mech_read_exit(const struct tstate *t, long ret, __u64 now,
-					   struct cons *c)
+					   struct cons *c, struct pend **p)
 {
 	switch (t->sc_kind) {
 	case EVT_KIND_EVENTFD:
-		return eventfd_read_exit(t, ret, c);
+		return eventfd_read_exit(t, ret, c, p);
 	case EVT_KIND_TIMERFD:
-		return timerfd_read_exit(t, ret, now, c);
+		return timerfd_read_exit(t, ret, now, c, p);
 	case EVT_KIND_PIPE:
-		return pipe_read_exit(t, ret, c);
+		return pipe_read_exit(t, ret, c, p);
 	case EVT_KIND_SIGNALFD:
-		return signalfd_read_exit(t, ret, c);
+		return signalfd_read_exit(t, ret, c, p);
 	}
 	return false;
 }

@@ -6,7 +6,8 @@
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
-static __always_inline bool eventfd_read_exit(const struct tstate *t, long ret, struct cons *c)
+static __always_inline bool eventfd_read_exit(const struct tstate *t, long ret, struct cons *c,
+					      struct pend **p)
 {
 	__u64 v = fd_read_count(t, ret);
 
@@ -15,6 +16,6 @@ static __always_inline bool eventfd_read_exit(const struct tstate *t, long ret, 
 	c->key = t->sc_obj;
 	c->units = (__u32)v;
 	c->coal = (__u32)(v - 1);
-	c->p = bpf_map_lookup_elem(&pendq, &c->key);
+	*p = bpf_map_lookup_elem(&pendq, &c->key);
 	return true;
 }

@@ -12,7 +12,8 @@ static __always_inline void pipe_send_enter(struct pend *p, long id, __u64 len)
 	p->unit = id == NR_write ? (__u32)len : 0;
 }
 
-static __always_inline bool pipe_read_exit(const struct tstate *t, long ret, struct cons *c)
+static __always_inline bool pipe_read_exit(const struct tstate *t, long ret, struct cons *c,
+					   struct pend **pp)
 {
 	struct pend *p;
 	__u32 n;
@@ -22,7 +23,7 @@ static __always_inline bool pipe_read_exit(const struct tstate *t, long ret, str
 	c->key = t->sc_obj;
 	c->units = 1;
 	c->coal = 0;
-	c->p = p = bpf_map_lookup_elem(&pendq, &c->key);
+	*pp = p = bpf_map_lookup_elem(&pendq, &c->key);
 	n = p && p->unit ? (__u32)(((__u64)ret + p->unit - 1) / p->unit) : 1;
 	c->more = n > 1 ? n - 1 : 0;
 	return true;

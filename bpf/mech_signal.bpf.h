@@ -33,7 +33,7 @@ static __always_inline void sig_sent(__u64 key, __u64 send, int result)
 
 /* A signal consumed (handler, sigwait, signalfd): its queue, with what
  * happened at send time since the last consumption. */
-static __always_inline void sig_prep(struct cons *c, __u32 kind, __u32 tgid, int sig)
+static __always_inline struct pend *sig_prep(struct cons *c, __u32 kind, __u32 tgid, int sig)
 {
 	struct pend *p;
 	__u32 n;
@@ -43,9 +43,9 @@ static __always_inline void sig_prep(struct cons *c, __u32 kind, __u32 tgid, int
 	c->key = sig_key(tgid, sig);
 	c->units = 1;
 	c->coal = 0;
-	c->p = p = bpf_map_lookup_elem(&pendq, &c->key);
+	p = bpf_map_lookup_elem(&pendq, &c->key);
 	if (!p)
-		return;
+		return NULL;
 	/* senders only add, the consumer keeps what it reported */
 	n = p->coal;
 	c->coal = n - p->coal_taken;
@@ -55,15 +55,16 @@ static __always_inline void sig_prep(struct cons *c, __u32 kind, __u32 tgid, int
 		cnt_add(kind, EVT_CNT_LOST, n - p->lost_taken);
 		p->lost_taken = n;
 	}
+	return p;
 }
 
 static __always_inline void sig_consume(struct tstate *t, __u32 kind, int sig, __u64 now,
 					__u64 end_at)
 {
 	struct cons c = {};
+	struct pend *p = sig_prep(&c, kind, bpf_get_current_pid_tgid() >> 32, sig);
 
-	sig_prep(&c, kind, bpf_get_current_pid_tgid() >> 32, sig);
-	consume(t, &c, now, end_at);
+	consume(t, &c, p, now, end_at);
 }
 
 /* A signal delivered to a handler (not SIG_DFL or SIG_IGN) at now: one

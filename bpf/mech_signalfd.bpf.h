@@ -5,13 +5,14 @@
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
-static __always_inline bool signalfd_read_exit(const struct tstate *t, long ret, struct cons *c)
+static __always_inline bool signalfd_read_exit(const struct tstate *t, long ret, struct cons *c,
+					       struct pend **p)
 {
 	__u32 n = (__u32)((__u64)ret / 128), signo = 0;
 
 	if (!t->sc_buf || bpf_probe_read_user(&signo, sizeof(signo), (void *)t->sc_buf))
 		return false;
-	sig_prep(c, EVT_KIND_SIGNALFD, bpf_get_current_pid_tgid() >> 32, signo);
+	*p = sig_prep(c, EVT_KIND_SIGNALFD, bpf_get_current_pid_tgid() >> 32, signo);
 	c->more = n > 1 ? n - 1 : 0;
 	return true;
 }

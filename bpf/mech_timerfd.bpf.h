@@ -117,7 +117,7 @@ static __always_inline void timer_recover(struct pend *p, __u64 key, __u64 v, __
 }
 
 static __always_inline bool timerfd_read_exit(const struct tstate *t, long ret, __u64 now,
-					      struct cons *c)
+					      struct cons *c, struct pend **pp)
 {
 	struct timerfd_ctx *ctx = (struct timerfd_ctx *)t->sc_obj;
 	__u64 v = fd_read_count(t, ret);
@@ -128,7 +128,7 @@ static __always_inline bool timerfd_read_exit(const struct tstate *t, long ret, 
 	c->key = t->sc_obj;
 	c->units = 1;
 	c->coal = (__u32)(v - 1);
-	c->p = p = bpf_map_lookup_elem(&pendq, &c->key);
+	*pp = p = bpf_map_lookup_elem(&pendq, &c->key);
 	if (p) {
 		/* every read takes one expiry off the queue. An expiry queued
 		 * after this read took its ticks (the timer re-armed by the

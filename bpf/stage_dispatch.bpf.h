@@ -9,30 +9,33 @@
  * (now != 0): the dispatch stage, and the total when it waited for it.
  * Without (a whole loop iteration passed, or the queue overflowed): a
  * deferred total ends where its return ended. */
-static __always_inline void lc_pop(struct tstate *t, __u64 now)
+__noinline int lc_pop(struct tstate *t, __u64 now)
 {
-	struct lcons *c = &t->lc[t->lc_head & (LC_MAX - 1)];
-	__u64 d = 0, end = c->start, total;
+	struct lcons *c;
+	__u64 d = 0, end, total;
 
-	if (!t->lc_n)
-		return;
+	if (!t || !t->lc_n)
+		return 0;
+	c = &t->lc[t->lc_head & (LC_MAX - 1)];
+	end = c->start;
 	t->lc_head++;
 	t->lc_n--;
 	if (c->kind >= EVT_KIND_MAX)
-		return;
+		return 0;
 	if (now) {
 		d = now - c->start;
 		hist_put(c->kind, EVT_STAGE_DISPATCH, d);
 		end = now;
 	}
 	if (!c->deferred)
-		return;
+		return 0;
 	total = end - c->send;
 	hist_put(c->kind, EVT_STAGE_TOTAL, total);
 	c->rec.ts = end;
 	c->rec.dispatch_ns = d;
 	c->rec.total_ns = total;
 	emit(&c->rec);
+	return 0;
 }
 
 /* One libevm dispatch begin at now: it dispatches the task's oldest
@@ -90,9 +93,9 @@ static long slot_entry(__u32 i, void *ctx)
  * than EVT_SLOT_RING dispatches without a syscall overwrite the oldest
  * entries: their times are gone, so the consumptions they dispatched get
  * no dispatch sample (their totals end at their return, as when no probe
- * comes); nothing is made up.
+ * comes); nothing is made up. A global function, verified once.
  */
-static __always_inline void slot_drain(struct tstate *t)
+__noinline int slot_drain(struct tstate *t)
 {
 	struct slot_walk w;
 	struct {
@@ -100,23 +103,23 @@ static __always_inline void slot_drain(struct tstate *t)
 	} h;
 	__u64 seq, n;
 
-	if (!t->slot || bpf_probe_read_user(&h, sizeof(h), (void *)t->slot))
-		return;
+	if (!t || !t->slot || bpf_probe_read_user(&h, sizeof(h), (void *)t->slot))
+		return 0;
 	seq = h.seq;
 	n = seq - t->slot_seq;
 	if (!n)
-		return;
+		return 0;
 	if (n > (1ULL << 32)) {
 		/* went back (a slot reused after a fork or exec): resync */
 		t->slot_seq = seq;
-		return;
+		return 0;
 	}
 	t->slot_seq = seq;
 	if (n == 1) {
 		/* the common case: one dispatch since the last look, its
 		 * time in the slot's header (one read in all) */
 		dispatch_at(t, h.last_ns);
-		return;
+		return 0;
 	}
 	if (n > EVT_SLOT_RING) {
 		__u64 lost = n - EVT_SLOT_RING;
@@ -128,6 +131,7 @@ static __always_inline void slot_drain(struct tstate *t)
 	w.first = seq - n;
 	w.addr = t->slot;
 	bpf_loop(n, slot_entry, &w, 0);
+	return 0;
 }
 
 /* bpf_loop callback: drops the oldest waiting consumption if stale. */

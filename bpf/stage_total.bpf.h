@@ -8,26 +8,30 @@
  * standalone header.
  */
 /*
- * One event c (decoded by its mechanism) consumed by the current task at
- * now. end_at: end of the return stage; 0: the exit of the syscall the task
- * slept in (woken) or now (queued).
+ * One event c (decoded by its mechanism; p its queue or NULL) consumed by
+ * the current task at now. end_at: end of the return stage; 0: the exit of
+ * the syscall the task slept in (woken) or now (queued). A global function:
+ * the verifier checks it once, not once per mechanism calling it.
  */
-static __always_inline void consume(struct tstate *t, const struct cons *c, __u64 now,
-				    __u64 end_at)
+__noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, __u64 now,
+		       __u64 end_at)
 {
 	__u64 s0 = 0, late = 0, end = now, total;
-	__u32 kind = c->kind, cls = c->cls, waketype = 0;
-	struct pend *p = c->p;
+	__u32 kind, cls, waketype = 0;
 	struct evt_record rec = {};
 	struct kcounters *k;
 
+	if (!t || !c)
+		return 0;
+	kind = c->kind;
+	cls = c->cls;
 	if (kind >= EVT_KIND_MAX)
-		return;
+		return 0;
 	if (p && p->internal && pend_len(p) && cls == CLS_FD) {
 		/* libevm forwarding a signal from its handler: part of that
 		 * signal's dispatch, not an event of its own */
 		pend_pop(p, c->units);
-		return;
+		return 0;
 	}
 	if (p && !p->kind) {
 		/* the first consumption from this object by a target: the
@@ -59,7 +63,7 @@ static __always_inline void consume(struct tstate *t, const struct cons *c, __u6
 	if (!s0 || s0 > end) {
 		if (k)
 			k->c[EVT_CNT_UNMATCHED] += 1;
-		return;
+		return 0;
 	}
 	if (k) {
 		k->c[EVT_CNT_EVENTS] += 1;
@@ -72,10 +76,11 @@ static __always_inline void consume(struct tstate *t, const struct cons *c, __u6
 	rec.kind = kind;
 	rec.wake = waketype;
 	if (dispatch_before_read(t, kind, s0, total, &rec))
-		return;
+		return 0;
 	if (dispatch_wait(t, kind, end, s0, &rec))
-		return;
+		return 0;
 	hist_put(kind, EVT_STAGE_TOTAL, total);
 	rec.total_ns = total;
 	emit(&rec);
+	return 0;
 }

@@ -105,51 +105,6 @@ static bool has_caps(void)
 	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));
 }
 
-/* The addresses the BPF side compares f_op->poll and hrtimer->function to. */
-static int resolve_kallsyms(struct evt_config *cfg, char *err, size_t errlen)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} syms[] = {
-		{ "eventfd_poll", offsetof(struct evt_config, eventfd_poll) },
-		{ "timerfd_poll", offsetof(struct evt_config, timerfd_poll) },
-		{ "signalfd_poll", offsetof(struct evt_config, signalfd_poll) },
-		{ "pipe_poll", offsetof(struct evt_config, pipe_poll) },
-		{ "timerfd_tmrproc", offsetof(struct evt_config, timerfd_tmrproc) },
-	};
-	char line[256], name[128];
-	unsigned long long addr;
-	int found = 0;
-	char type;
-	FILE *f;
-
-	f = fopen("/proc/kallsyms", "re");
-	if (!f) {
-		snprintf(err, errlen, "cannot read /proc/kallsyms: %s", strerror(errno));
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f) && found < (int)(sizeof(syms) / sizeof(syms[0]))) {
-		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3)
-			continue;
-		for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-			unsigned long long *slot = (void *)((char *)cfg + syms[i].off);
-
-			if (!*slot && !strcmp(name, syms[i].name)) {
-				*slot = addr;
-				found++;
-			}
-		}
-	}
-	fclose(f);
-	if (!cfg->eventfd_poll && !cfg->pipe_poll && !cfg->timerfd_poll && !cfg->signalfd_poll) {
-		snprintf(err, errlen, "kernel symbols unreadable in /proc/kallsyms "
-			 "(kptr_restrict?): eventfd_poll, pipe_poll not found");
-		return -ENOENT;
-	}
-	return 0;
-}
-
 static bool tracefs_ready(void)
 {
 	return access(TRACEFS "/events/raw_syscalls", F_OK) == 0 ||
@@ -432,8 +387,10 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
 				 btf_path, strerror(-r));
 			return r;
 		}
-		btf = btf__parse(btf_path, NULL);
-		if (!btf) {
+		/* a file given by the user is checked here, for a clear line;
+		 * the kernel's own is parsed once, by libbpf at load */
+		btf = strcmp(btf_path, DEFAULT_BTF) ? btf__parse(btf_path, NULL) : NULL;
+		if (!btf && strcmp(btf_path, DEFAULT_BTF)) {
 			char msg[128];
 
 			r = -errno;
@@ -474,11 +431,6 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
 		return -ENOMEM;
 	}
 
-	r = resolve_kallsyms(&cfg, err, errlen);
-	if (r)
-		goto fail;
-	if (!cfg.timerfd_tmrproc)
-		vlog(t, "timerfd_tmrproc not in kallsyms: no timerfd send stage");
 	cfg.target_tgid = opts->all ? 0 : (unsigned int)opts->pid;
 	cfg.self_tgid = (unsigned int)getpid();
 	cfg.all = opts->all;
