@@ -9,11 +9,14 @@
 SEC("raw_tp/sys_enter")
 int BPF_PROG(evt_enter_raw, struct pt_regs *regs, long id)
 {
-	struct tstate *t = sys_enter_state(id);
+	bool lost;
+	struct tstate *t = sys_enter_state(id, &lost);
 
 	if (t)
 		on_sys_enter(t, id, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si),
 			     BPF_CORE_READ(regs, dx));
+	else if (lost)
+		sys_enter_lost(id, BPF_CORE_READ(regs, di));
 	return 0;
 }
 
@@ -55,6 +58,13 @@ int BPF_PROG(evt_fork_raw, struct task_struct *parent, struct task_struct *child
 	return 0;
 }
 
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(evt_exit_task_raw)
+{
+	on_exit_hash();
+	return 0;
+}
+
 SEC("raw_tp/signal_generate")
 int BPF_PROG(evt_siggen_raw, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
@@ -70,8 +80,7 @@ int BPF_PROG(evt_sigdel_raw, int sig, struct kernel_siginfo *info, struct k_siga
 {
 	struct tstate *t = cur_state(false);
 
-	if (t)
-		on_sig_deliver(t, sig, (__u64)BPF_CORE_READ(ka, sa.sa_handler));
+	on_sig_deliver(t, sig, (__u64)BPF_CORE_READ(ka, sa.sa_handler));
 	return 0;
 }
 

@@ -9,7 +9,8 @@
 SEC("tp_btf/sys_enter")
 int BPF_PROG(evt_enter_btf, struct pt_regs *regs, long id)
 {
-	struct tstate *t = sys_enter_state(id);
+	bool lost;
+	struct tstate *t = sys_enter_state(id, &lost);
 
 	if (t)
 		on_sys_enter(t, id, regs->di, regs->si, regs->dx);
@@ -66,8 +67,7 @@ int BPF_PROG(evt_sigdel_btf, int sig, struct kernel_siginfo *info, struct k_siga
 {
 	struct tstate *t = task_state(bpf_get_current_task_btf(), false);
 
-	if (t)
-		on_sig_deliver(t, sig, (__u64)ka->sa.sa_handler);
+	on_sig_deliver(t, sig, (__u64)ka->sa.sa_handler);
 	return 0;
 }
 

@@ -9,10 +9,13 @@
 SEC("tp/raw_syscalls/sys_enter")
 int evt_enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	struct tstate *t = sys_enter_state(ctx->id);
+	bool lost;
+	struct tstate *t = sys_enter_state(ctx->id, &lost);
 
 	if (t)
 		on_sys_enter(t, ctx->id, ctx->args[0], ctx->args[1], ctx->args[2]);
+	else if (lost)
+		sys_enter_lost(ctx->id, ctx->args[0]);
 	return 0;
 }
 
@@ -58,6 +61,13 @@ int evt_fork_tp(struct trace_event_raw_sched_process_fork *ctx)
 	return 0;
 }
 
+SEC("tp/sched/sched_process_exit")
+int evt_exit_task_tp(void *ctx)
+{
+	on_exit_hash();
+	return 0;
+}
+
 SEC("tp/signal/signal_generate")
 int evt_siggen_tp(struct trace_event_raw_signal_generate *ctx)
 {
@@ -71,8 +81,7 @@ int evt_sigdel_tp(struct trace_event_raw_signal_deliver *ctx)
 {
 	struct tstate *t = cur_state(false);
 
-	if (t)
-		on_sig_deliver(t, ctx->sig, ctx->sa_handler);
+	on_sig_deliver(t, ctx->sig, ctx->sa_handler);
 	return 0;
 }
 

@@ -63,6 +63,8 @@ bool usdt_on = false;
 __u64 usdt_on_ns = 0;
 /* Ring buffer reserve failures. */
 __u64 rb_dropped = 0;
+/* raw_tp / tracepoint: target threads that found the per-thread hash full. */
+__u64 thash_full = 0;
 /* Records are submitted without waking the consumer (a wakeup per record
  * costs the traced task an IPI or a preemption by evtrace on every sparse
  * event); the consumer polls with a timeout. Once this many bytes wait

@@ -33,10 +33,17 @@ static __always_inline void on_sig_generate(struct tstate *rt, __u32 pid, int si
 	sig_sent(key, send, result);
 }
 
+/* t: the current task's state; NULL: none (a target thread without state:
+ * the handler's event is lost). */
 static __always_inline void on_sig_deliver(struct tstate *t, int sig, __u64 handler)
 {
 	if (handler <= 1) /* SIG_DFL, SIG_IGN */
 		return;
+	if (!t) {
+		if (stateless_target())
+			cnt_add(EVT_KIND_SIGNAL, EVT_CNT_LOST, 1);
+		return;
+	}
 	if (t->slot)
 		slot_drain(t); /* dispatches before this signal come first */
 	sig_handler_deliver(t, sig, bpf_ktime_get_ns());

@@ -51,11 +51,34 @@ static __always_inline bool sc_exit_wanted(long id)
 
 /* The filters of sys_enter and sys_exit, before anything else (every
  * attach mode): the syscall number, then the target's state. */
-static __always_inline struct tstate *sys_enter_state(long id)
+/* A target thread with no state (task.bpf.h: stateless_target) enters id:
+ * the consumption it starts is lost. */
+static __always_inline void sys_enter_lost(long id, __u64 a0)
 {
+	__u64 obj;
+	int k;
+
+	if (id == NR_rt_sigtimedwait) {
+		cnt_add(EVT_KIND_SIGWAIT, EVT_CNT_LOST, 1);
+	} else if (id == NR_read || id == NR_readv) {
+		k = fd_classify((int)a0, &obj);
+		if (k >= 0)
+			cnt_add(k, EVT_CNT_LOST, 1);
+	}
+}
+
+/* lost: a target thread without state (then sys_enter_lost). */
+static __always_inline struct tstate *sys_enter_state(long id, bool *lost)
+{
+	struct tstate *t;
+
+	*lost = false;
 	if (cfg.hooks_only || !sc_enter_wanted(id))
 		return NULL;
-	return cur_state(true);
+	t = cur_state(true);
+	if (!t)
+		*lost = stateless_target();
+	return t;
 }
 
 static __always_inline struct tstate *sys_exit_state(long id)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
  * evtrace BPF: task lifetime: sched_process_fork makes a target's new
- * thread (and, with follow, its child process) a target.
+ * thread (and, with follow, its child process) a target; sched_process_exit
+ * forgets a thread (per-thread hash).
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
@@ -17,6 +18,17 @@ static __always_inline void on_fork_task(struct task_struct *parent, struct task
 	t = bpf_task_storage_get(&tstore, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (t)
 		t->tgid = child->tgid;
+}
+
+/* raw_tp / tracepoint: a thread exits: its entry in the per-thread hash
+ * goes (task storage goes with the task by itself), so that dead threads
+ * never fill the hash and a new thread reusing the tid starts afresh. */
+static __always_inline void on_exit_hash(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!cfg.hooks_only)
+		bpf_map_delete_elem(&thash, &tid);
 }
 
 /* raw_tp / tracepoint: the child's entry in the per-thread hash (ctgid 0:

@@ -54,7 +54,23 @@ static __always_inline struct tstate *tid_state(__u32 tid, __u32 tgid, bool crea
 	t = bpf_map_lookup_elem(&thash, &tid);
 	if (t)
 		t->tgid = tgid;
+	else
+		__sync_fetch_and_add(&thash_full, 1);
 	return t;
+}
+
+/* raw_tp / tracepoint: a thread of a target that found the per-thread hash
+ * full has no state, and its events would vanish: its consumptions are
+ * counted as lost instead, by kind (a read of an fd of ours, a sigwait, a
+ * signal delivered to a handler). Threads leave the hash at their exit
+ * (hook_task.bpf.h), so only that many live threads fill it. */
+static __always_inline bool stateless_target(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (cfg.mode == EVT_MODE_TP_BTF || cfg.hooks_only || !tgid_is_target(id >> 32))
+		return false;
+	return !bpf_map_lookup_elem(&thash, &(__u32){ (__u32)id });
 }
 
 static __always_inline struct tstate *cur_state(bool create)

@@ -14,6 +14,9 @@
  *            has N (counter mode: reads coalesce)
  *   --delay=MS  side A waits MS ms before the traffic (side B already
  *            blocked in its receive): time for a tracer to attach
+ *   --threads=K  first start and join K short threads, one after the other
+ *            (each ends at once): a tracer keeping per-thread state must
+ *            forget dead threads
  *
  * RESULT gets "events E coalesced C" (one-way events consumed, and sends
  * merged into them), written only at the end to a regular file, so the
@@ -41,7 +44,7 @@
 static const char *kind;
 static long n;
 static bool use_epoll, cross, use_fork, flood;
-static long delay_ms;
+static long delay_ms, short_threads;
 static int cpu_a = 0, cpu_b = 0;
 
 /* per direction: fds[0] is what side 0 receives on, fds[1] side 1 */
@@ -259,13 +262,18 @@ static void run_timerfd(void)
 	close(fd);
 }
 
+static void *short_thread(void *arg)
+{
+	return arg;
+}
+
 int main(int argc, char **argv)
 {
 	FILE *f;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: tracer_load KIND N RESULT [--epoll] [--cross] [--fork] "
-			"[--flood] [--delay=MS]\n");
+			"[--flood] [--delay=MS] [--threads=K]\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -277,6 +285,15 @@ int main(int argc, char **argv)
 		flood |= !strcmp(argv[i], "--flood");
 		if (!strncmp(argv[i], "--delay=", 8))
 			delay_ms = atol(argv[i] + 8);
+		if (!strncmp(argv[i], "--threads=", 10))
+			short_threads = atol(argv[i] + 10);
+	}
+	for (long i = 0; i < short_threads; i++) {
+		pthread_t th;
+
+		if ((errno = pthread_create(&th, NULL, short_thread, NULL)))
+			die("pthread_create");
+		pthread_join(th, NULL);
 	}
 	if (cross)
 		cpu_b = 1;

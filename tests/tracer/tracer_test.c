@@ -115,6 +115,10 @@ static const struct tcase cases[] = {
 	{ .name = "eventfd-raw_tp", .kind = "eventfd", .n = 1000, .flags = "", .mode = "raw_tp" },
 	{ .name = "sigwait-raw_tp", .kind = "sigwait", .n = 1000, .flags = "--cross", .mode = "raw_tp" },
 	{ .name = "timerfd-raw_tp", .kind = "timerfd", .n = 100, .flags = "", .mode = "raw_tp" },
+	/* more dead threads than the per-thread hash holds (16,384) before the
+	 * traffic: the hash must forget them at their exit */
+	{ .name = "eventfd-threads-raw_tp", .kind = "eventfd", .n = 1000, .flags = "--threads=17000",
+	  .mode = "raw_tp" },
 	{ .name = "eventfd-tracepoint", .kind = "eventfd", .n = 1000, .flags = "--epoll", .mode = "tracepoint" },
 	{ .name = "signalfd-tracepoint", .kind = "signalfd", .n = 1000, .flags = "", .mode = "tracepoint" },
 	{ .name = "timerfd-tracepoint", .kind = "timerfd", .n = 100, .flags = "", .mode = "tracepoint" },
