@@ -95,8 +95,11 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	struct pend *p;
 	int k;
 
-	/* before anything that may queue or drop a consumption */
-	if (t->slot)
+	/* the dispatches since the last look, before anything that may queue
+	 * or drop a consumption. With none waiting for a dispatch, a dispatch
+	 * matters only to a pipe read inside its callback (below); the slot
+	 * keeps it until then, and dispatch_at orders by time. */
+	if (t->slot && t->lc_n)
 		slot_drain(t);
 	t->sc_op = SC_NONE;
 	switch (id) {
@@ -125,6 +128,8 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		k = fd_classify((int)a0, &obj);
 		if (k < 0)
 			return;
+		if (k == EVT_KIND_PIPE && t->slot && !t->lc_n)
+			slot_drain(t); /* the io dispatch before this read */
 		mech_read_enter(k, obj);
 		t->sc_op = SC_READ;
 		t->sc_kind = k;
