@@ -6,6 +6,9 @@
 # evload's eventfd ping-pong, both threads pinned to one CPU (--cpu same), runs
 #   untraced   evload alone
 #   evtrace    evtrace run --json FILE -- evload ...
+#   floor      the same with EVTRACE_HOOKS_ONLY=1: evtrace's own programs on
+#              exactly the hooks it attaches, each returning at once (the
+#              cost of the hooks alone; evtrace's excess is evtrace - floor)
 #   runqlat    libbpf-tools runqlat started first, system-wide (its usual use)
 #   runqlat-p  runqlat -p PID, the workload only (evload --delay lets it attach)
 #   bpftrace   tests/perf/overhead.bt, the runqlat equivalent people write, system-wide
@@ -24,8 +27,13 @@
 #
 # A benchmark: it prints figures and never passes or fails on them. It exits
 # non-zero only when it cannot measure (a tool missing, a run failing).
-# The last line is exactly
-#   overhead ratio: evtrace=X.XX runqlat=Y.YY bpftrace=Z.ZZ
+# The last lines are exactly
+#   overhead ratio: evtrace=X.XX floor=F.FF runqlat=Y.YY bpftrace=Z.ZZ
+#   flood ratio: counter=A.AA semaphore=B.BB
+#   startup ms: run=R attach=S
+# (flood: traced / untraced rate of the largest flood evtrace followed with
+# nothing lost and no ring-buffer drop; startup: medians of 5, run: exec of
+# evtrace to the child's exec, attach: to its ready line).
 #
 # Environment (defaults in brackets):
 #   BUILD [build]  EVTRACE [$BUILD/evtrace]  EVLOAD [$BUILD/evload]
@@ -484,8 +492,8 @@ stop_tracer() {
 
 # ---------------------------------------------------------------- ping-pong
 PP=(eventfd --pattern pingpong --count "$COUNT" --cpu same --policy "$POLICY" --json)
-CONDS=(untraced evtrace evtrace-nd runqlat bpftrace)
-[ "$RUNQLAT_P" = 1 ] && CONDS=(untraced evtrace evtrace-nd runqlat runqlat-p bpftrace)
+CONDS=(untraced evtrace floor evtrace-nd runqlat bpftrace)
+[ "$RUNQLAT_P" = 1 ] && CONDS=(untraced evtrace floor evtrace-nd runqlat runqlat-p bpftrace)
 
 # One ping-pong run under condition $1 in round $2. Sets RUN (the results
 # line without the clean flag) or returns 2 when the run does not count.
@@ -495,7 +503,7 @@ measure_once() {
 	untraced)
 		fg_run "$out" "$EVLOAD" "${PP[@]}" || run_failed "evload (untraced)" "$out" ;;
 	evtrace|evtrace-nd)
-		# evtrace-nd: --no-dispatch, no uprobe trap per libevm callback
+		# evtrace-nd: --no-dispatch, libevm's USDT probe left alone
 		local json=$TMP/$c.$r.json nd=
 		[ "$c" = evtrace-nd ] && nd=--no-dispatch
 		rm -f "$json"
@@ -503,6 +511,10 @@ measure_once() {
 			run_failed "evtrace run $nd -- evload" "$out"
 		set -- $(py evtrace "$json")
 		extra="ev=$1 lost=$2 unm=$3 coal=$4 sends=$5 rbrec=$6 rbdrop=$7 totp50=$8" ;;
+	floor)
+		# every program evtrace attaches, on the same hooks, returning at once
+		fg_run "$out" env EVTRACE_HOOKS_ONLY=1 "$EVTRACE" run -- "$EVLOAD" "${PP[@]}" ||
+			run_failed "EVTRACE_HOOKS_ONLY=1 evtrace run -- evload" "$out" ;;
 	runqlat)
 		start_tracer "$TMP/runqlat.$r.log" "$RUNQLAT"
 		fg_run "$out" "$EVLOAD" "${PP[@]}" || run_failed "evload (under runqlat)" "$out"
@@ -570,7 +582,8 @@ say "conditions: $(uname -r), $(nproc) CPUs, $(grep -q hypervisor /proc/cpuinfo 
 say "workload:   evload ${PP[*]}"
 say "            $ROUNDS rounds x $COUNT round trips per run, both threads on one CPU, policy $POLICY"
 say "peers:      runqlat system-wide$([ "$RUNQLAT_P" = 1 ] && echo ', runqlat -p PID'), bpftrace $(basename "$BT_SCRIPT") system-wide;" \
-	"evtrace run (its target only, every stage of every event); evtrace-nd: the same with --no-dispatch"
+	"evtrace run (its target only, every stage of every event); evtrace-nd: the same with --no-dispatch;" \
+	"floor: evtrace's programs on the same hooks, empty (EVTRACE_HOOKS_ONLY=1)"
 others=$(other_tracers)
 [ -n "$others" ] && say "note:       other users' BPF tracers attached at start: $others"
 say ""
@@ -658,7 +671,7 @@ flood_series() {        # label cpu "evload args" "evtrace args"
 			say "  (lost events or ring-buffer drops at --count $N: stop)"
 			return
 		fi
-		say "$teps $tcons $label $cpu $N $ev $lost $drop" >>"$FLOOD_BEST"
+		say "$teps $tcons $label $cpu $N $ev $lost $drop $ueps" >>"$FLOOD_BEST"
 		flat=$(awk -v p="$prev" -v t="$teps" -v f="$flat" 'BEGIN { print (p > 0 && t < 1.05 * p) ? f + 1 : 0 }')
 		prev=$teps
 		if [ "$flat" -ge 2 ]; then
@@ -691,10 +704,15 @@ attach_target() {       # a long ping-pong to attach to; sets CHILD_PID
 	alive "$CHILD_PID" || run_failed "evload (the attach target)" "$TMP/attach.out"
 }
 attach_target
-py attach_startup "$EVTRACE" "$CHILD_PID" 3 "$READY_RE" >"$TMP/attach.ready"
+: >"$TMP/attach.readys"
+for i in 1 2 3 4 5; do
+	py attach_startup "$EVTRACE" "$CHILD_PID" 1 "$READY_RE" >"$TMP/attach.ready.$i"
+	head -1 "$TMP/attach.ready.$i" >>"$TMP/attach.readys"
+done
+cp "$TMP/attach.ready.1" "$TMP/attach.ready"
 stop_pid "$CHILD_PID" TERM; CHILD_PID=
-read -r afirst alast an aready arc <"$TMP/attach.ready"
-say "start-up (attach): evtrace attach -v -p PID: first probe attached ${afirst} ms after exec, all $an by ${alast} ms"
+read -r afirst alast an aready arc < <(sort -n -k4,4 "$TMP/attach.readys" | sed -n 3p)
+say "start-up (attach): evtrace attach -v -p PID (the run of median ready time of 5): first probe attached ${afirst} ms after exec, all $an by ${alast} ms"
 say "                   (bpftool perf list polled every 10-20 ms; exit status $arc)"
 if [ "$aready" = - ]; then
 	say "                   it printed no ready line (none matched $READY_RE); its first lines:"
@@ -740,4 +758,8 @@ others=$(other_tracers)
 # ---------------------------------------------------------------- the line
 say ""
 ratio() { awk -v c="$1" '$1 == c {print $2}' "$TMP/final"; }
-say "overhead ratio: evtrace=$(ratio evtrace) runqlat=$(ratio runqlat) bpftrace=$(ratio bpftrace)"
+# traced / untraced rate of the largest flood followed with nothing lost, per mode
+fratio() { awk -v m="$1" '$3 == m && $9 > 0 { r = $1 / $9 } END { printf "%s", r == "" ? "-" : sprintf("%.2f", r) }' "$FLOOD_BEST"; }
+say "overhead ratio: evtrace=$(ratio evtrace) floor=$(ratio floor) runqlat=$(ratio runqlat) bpftrace=$(ratio bpftrace)"
+say "flood ratio: counter=$(fratio counter) semaphore=$(fratio semaphore)"
+say "startup ms: run=$(printf '%.0f' "$su") attach=$aready"
