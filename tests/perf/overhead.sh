@@ -648,11 +648,20 @@ flood_series() {        # label cpu "evload args" "evtrace args"
 	for ((N = 100000; N <= FLOOD_MAX; N *= 4)); do
 		local FL=(eventfd --pattern flood --count "$N" --cpu "$cpu" $eargs --json)
 		wait_quiet
-		fg_run "$TMP/flood.u.out" "$EVLOAD" "${FL[@]}" || run_failed "evload ${FL[*]}" "$TMP/flood.u.out"
+		# a flood evload gives up on (its sender starved for --timeout
+		# seconds by other load on the machine) ends the series, untraced
+		# or traced alike: no ratio from it
+		if ! fg_run "$TMP/flood.u.out" "$EVLOAD" "${FL[@]}"; then
+			say "  (untraced evload ${FL[*]} failed: $(tail -n 1 "$TMP/flood.u.out.err"); stop)"
+			return
+		fi
 		rm -f "$TMP/flood.json" "$TMP/flood.events"
 		wait_quiet
-		fg_run "$TMP/flood.t.out" "$EVTRACE" run --json "$TMP/flood.json" ${targs:+$targs "$TMP/flood.events"} \
-			-- "$EVLOAD" "${FL[@]}" || run_failed "evtrace run -- evload ${FL[*]}" "$TMP/flood.t.out"
+		if ! fg_run "$TMP/flood.t.out" "$EVTRACE" run --json "$TMP/flood.json" ${targs:+$targs "$TMP/flood.events"} \
+			-- "$EVLOAD" "${FL[@]}"; then
+			say "  (evtrace run -- evload ${FL[*]} failed: $(tail -n 1 "$TMP/flood.t.out.err"); stop)"
+			return
+		fi
 		read -r ueps _ < <(py flood "$TMP/flood.u.out") || run_failed "reading evload's flood JSON" "$TMP/flood.u.out"
 		read -r teps _ trecv tcoal _ tcons < <(py flood "$TMP/flood.t.out") ||
 			run_failed "reading evload's flood JSON" "$TMP/flood.t.out"

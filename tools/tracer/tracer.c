@@ -138,18 +138,36 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* The USDT programs, loaded in every mode and attached by tracer_attach_usdt. */
-static bool is_usdt_prog(const char *name)
+/* Which of libevm's probes the dispatch stage uses (tracer_open decides
+ * before the load, so that only its program is loaded). */
+enum usdt_probe {
+	USDT_NONE = 0,
+	USDT_TRACE_SLOT,     /* evm:trace_slot: one trap per thread */
+	USDT_DISPATCH_BEGIN, /* evm:dispatch_begin: a libevm without the slot */
+};
+
+/* Autoload is off for every program the mode does not use: the other
+ * modes' sets and the USDT program not chosen. The USDT programs are
+ * attached by tracer_attach_usdt, not by the skeleton. */
+static void choose_programs(struct evtrace_bpf *skel, enum evt_mode mode, enum usdt_probe probe)
 {
-	return !strcmp(name, "evt_dispatch") || !strcmp(name, "evt_slot");
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, ends_with(bpf_program__name(prog), prog_suffix(mode)));
+	bpf_program__set_autoload(skel->progs.evt_slot, probe == USDT_TRACE_SLOT);
+	bpf_program__set_autoload(skel->progs.evt_dispatch, probe == USDT_DISPATCH_BEGIN);
+	bpf_program__set_autoattach(skel->progs.evt_slot, false);
+	bpf_program__set_autoattach(skel->progs.evt_dispatch, false);
 }
 
+/* Opens, configures, loads and attaches the programs of one mode; why says
+ * what failed. */
 static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_config *cfg,
-		    const char *btf_custom, bool events, char *why, size_t whylen)
+		    const char *btf_custom, enum usdt_probe probe, char *why, size_t whylen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_custom);
 	struct evtrace_bpf *skel;
-	struct bpf_program *prog;
 	int err;
 
 	if (mode == EVT_MODE_TRACEPOINT && (err = tracefs_mount(t))) {
@@ -164,45 +182,26 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	}
 	skel->rodata->cfg = *cfg;
 	skel->rodata->cfg.mode = mode;
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *name = bpf_program__name(prog);
-
-		if (is_usdt_prog(name))
-			continue;
-		bpf_program__set_autoload(prog, ends_with(name, prog_suffix(mode)));
-	}
+	choose_programs(skel, mode, probe);
 	if (mode == EVT_MODE_TP_BTF)
 		bpf_map__set_max_entries(skel->maps.thash, 1);
-	if (events) {
+	if (cfg->events) {
 		bpf_map__set_max_entries(skel->maps.events, RINGBUF_SIZE);
 		/* no wakeup per record: tracer_poll's timeout collects them,
 		 * a buffer half full wakes it early */
 		skel->rodata->rb_wake_at = RINGBUF_SIZE / 2;
 	}
-
 	err = evtrace_bpf__load(skel);
 	if (err) {
 		snprintf(why, whylen, "load: %s", strerror(-err));
 		evtrace_bpf__destroy(skel);
 		return err;
 	}
-	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_link *link;
-
-		if (!bpf_program__autoload(prog) || is_usdt_prog(bpf_program__name(prog)))
-			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
-			snprintf(why, whylen, "attach %s: %s", bpf_program__section_name(prog),
-				 strerror(-err));
-			evtrace_bpf__destroy(skel);
-			return err;
-		}
-		/* the skeleton destroys links kept in its table */
-		for (int i = 0; i < skel->skeleton->prog_cnt; i++)
-			if (*skel->skeleton->progs[i].prog == prog)
-				*skel->skeleton->progs[i].link = link;
+	err = evtrace_bpf__attach(skel);
+	if (err) {
+		snprintf(why, whylen, "attach: %s", strerror(-err));
+		evtrace_bpf__destroy(skel);
+		return err;
 	}
 	t->skel = skel;
 	t->mode = mode;
@@ -291,9 +290,19 @@ static bool find_usdt_binary(pid_t pid, char *out, size_t len)
 	return false;
 }
 
+/* The probe the dispatch stage would use in an ELF file with libevm. */
+static enum usdt_probe usdt_probe_of(const char *path)
+{
+	if (!has_evm_notes(path))
+		return USDT_NONE;
+	return has_evm_probe(path, "evm\0trace_slot", 15) ? USDT_TRACE_SLOT : USDT_DISPATCH_BEGIN;
+}
+
 int tracer_attach_usdt(struct tracer *t, const char *binary)
 {
-	const char *probe;
+	struct bpf_program *prog;
+	enum usdt_probe probe;
+	const char *name;
 	struct bpf_link *link;
 	struct timespec now;
 	char real[PATH_MAX];
@@ -304,23 +313,29 @@ int tracer_attach_usdt(struct tracer *t, const char *binary)
 		return 0;
 	if (!realpath(binary, real))
 		return -errno;
-	if (!has_evm_notes(real)) {
+	probe = usdt_probe_of(real);
+	if (probe == USDT_NONE) {
 		vlog(t, "%s has no libevm USDT notes: no dispatch stage", real);
 		return -ENOENT;
 	}
 	/* every process running the file: the BPF side keeps to targets, and
 	 * a target's exec or fork keeps its probes. A libevm with the trace
-	 * slot (evm:trace_slot) writes its dispatch times to memory the BPF
-	 * side reads at the next syscall: one trap per thread, not one per
-	 * dispatch. Older ones: a uprobe on every evm:dispatch_begin. */
-	probe = has_evm_probe(real, "evm\0trace_slot", 15) ? "trace_slot" : "dispatch_begin";
-	link = bpf_program__attach_usdt(strcmp(probe, "trace_slot") ? t->skel->progs.evt_dispatch
-								     : t->skel->progs.evt_slot,
-					-1, real, "evm", probe, NULL);
+	 * slot (evm:trace_slot) announces its slot once per thread and writes
+	 * its dispatch times to memory the BPF side reads at the thread's
+	 * syscalls: one trap per thread, not one per dispatch. Older ones: a
+	 * uprobe on every evm:dispatch_begin. */
+	prog = probe == USDT_TRACE_SLOT ? t->skel->progs.evt_slot : t->skel->progs.evt_dispatch;
+	name = probe == USDT_TRACE_SLOT ? "trace_slot" : "dispatch_begin";
+	if (bpf_program__fd(prog) < 0) {
+		vlog(t, "evm:%s in %s: its program was not loaded (tracer_open chose another)", name,
+		     real);
+		return -ENOENT;
+	}
+	link = bpf_program__attach_usdt(prog, -1, real, "evm", name, NULL);
 	if (!link) {
 		int err = -errno;
 
-		vlog(t, "attaching USDT evm:%s in %s: %s", probe, real, strerror(-err));
+		vlog(t, "attaching USDT evm:%s in %s: %s", name, real, strerror(-err));
 		return err;
 	}
 	t->usdt_link = link;
@@ -329,7 +344,7 @@ int tracer_attach_usdt(struct tracer *t, const char *binary)
 	t->skel->bss->usdt_on_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 	t->skel->bss->usdt_on = true;
 	snprintf(t->usdt_path, sizeof(t->usdt_path), "%s", real);
-	vlog(t, "USDT evm:%s attached in %s", probe, real);
+	vlog(t, "USDT evm:%s attached in %s", name, real);
 	return 0;
 }
 
@@ -353,65 +368,74 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* ---- the interface ---------------------------------------------------------- */
+/* ---- opening, step by step ------------------------------------------------ */
 
-int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, size_t errlen)
+static int check_privileges(char *err, size_t errlen)
 {
-	struct evt_config cfg = { 0 };
-	const char *btf_path, *force;
-	char why[3][160] = { "", "", "" };
-	struct tracer *t;
-	int r = 0;
+	if (has_caps())
+		return 0;
+	snprintf(err, errlen, "tracing needs CAP_BPF and CAP_PERFMON (or root): run it as root");
+	return -EPERM;
+}
 
-	if (!ret || !opts) {
-		snprintf(err, errlen, "tracer_open: bad arguments");
+/* The kernel BTF: opts->btf_path, EVTRACE_BTF, or the kernel's own. A file
+ * given by the user is parsed here, for a clear line; the kernel's own is
+ * parsed once, by libbpf at load. *custom: the path to give libbpf, or NULL
+ * for the kernel's own. */
+static int check_btf(const struct tracer_opts *opts, const char **custom, char *err,
+		     size_t errlen)
+{
+	const char *path = opts->btf_path ? opts->btf_path : getenv("EVTRACE_BTF");
+	struct btf *btf;
+	int r;
+
+	*custom = NULL;
+	if (!path || !*path)
+		path = DEFAULT_BTF;
+	if (access(path, R_OK)) {
+		r = -errno;
+		snprintf(err, errlen, "kernel BTF not found at %s: %s (a kernel built with "
+			 "CONFIG_DEBUG_INFO_BTF provides " DEFAULT_BTF ")", path, strerror(-r));
+		return r;
+	}
+	if (!opts->btf_path && !getenv("EVTRACE_BTF"))
+		return 0;
+	btf = btf__parse(path, NULL);
+	if (!btf) {
+		char msg[128];
+
+		r = -errno;
+		libbpf_strerror(r, msg, sizeof(msg));
+		snprintf(err, errlen, "kernel BTF not usable at %s: %s", path, msg);
+		return r ? r : -EINVAL;
+	}
+	btf__free(btf);
+	*custom = path;
+	return 0;
+}
+
+static int check_target(const struct tracer_opts *opts, char *err, size_t errlen)
+{
+	if (opts->all)
+		return 0;
+	if (opts->pid <= 0) {
+		snprintf(err, errlen, "no process to trace: give a PID or -a");
 		return -EINVAL;
 	}
+	if (kill(opts->pid, 0) && errno == ESRCH) {
+		snprintf(err, errlen, "no process with PID %d", (int)opts->pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static int tracer_alloc(struct tracer **ret, const struct tracer_opts *opts, char *err,
+			size_t errlen)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+	int r;
+
 	*ret = NULL;
-	verbose_level = opts->verbose;
-	libbpf_set_print(libbpf_print);
-	if (!has_caps()) {
-		snprintf(err, errlen, "tracing needs CAP_BPF and CAP_PERFMON (or root): run it as root");
-		return -EPERM;
-	}
-	btf_path = opts->btf_path ? opts->btf_path : getenv("EVTRACE_BTF");
-	if (!btf_path || !*btf_path)
-		btf_path = DEFAULT_BTF;
-	{
-		struct btf *btf;
-
-		if (access(btf_path, R_OK)) {
-			r = -errno;
-			snprintf(err, errlen, "kernel BTF not found at %s: %s (a kernel built with "
-				 "CONFIG_DEBUG_INFO_BTF provides " DEFAULT_BTF ")",
-				 btf_path, strerror(-r));
-			return r;
-		}
-		/* a file given by the user is checked here, for a clear line;
-		 * the kernel's own is parsed once, by libbpf at load */
-		btf = strcmp(btf_path, DEFAULT_BTF) ? btf__parse(btf_path, NULL) : NULL;
-		if (!btf && strcmp(btf_path, DEFAULT_BTF)) {
-			char msg[128];
-
-			r = -errno;
-			libbpf_strerror(r, msg, sizeof(msg));
-			snprintf(err, errlen, "kernel BTF not usable at %s: %s", btf_path, msg);
-			return r ? r : -EINVAL;
-		}
-		btf__free(btf);
-	}
-	if (!opts->all) {
-		if (opts->pid <= 0) {
-			snprintf(err, errlen, "no process to trace: give a PID or -a");
-			return -EINVAL;
-		}
-		if (kill(opts->pid, 0) && errno == ESRCH) {
-			snprintf(err, errlen, "no process with PID %d", (int)opts->pid);
-			return -ESRCH;
-		}
-	}
-
-	t = calloc(1, sizeof(*t));
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -430,80 +454,134 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
 		free(t);
 		return -ENOMEM;
 	}
+	*ret = t;
+	return 0;
+}
 
-	cfg.target_tgid = opts->all ? 0 : (unsigned int)opts->pid;
-	cfg.self_tgid = (unsigned int)getpid();
-	cfg.all = opts->all;
-	cfg.follow = opts->follow_forks;
-	cfg.events = opts->events_path != NULL;
-	/* EVTRACE_HOOKS_ONLY=1: every hook attached but empty (measures the
-	 * attach cost alone, for the overhead benchmark) */
-	cfg.hooks_only = getenv("EVTRACE_HOOKS_ONLY") && *getenv("EVTRACE_HOOKS_ONLY") == '1';
+static void build_config(const struct tracer_opts *opts, struct evt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->target_tgid = opts->all ? 0 : (unsigned int)opts->pid;
+	cfg->self_tgid = (unsigned int)getpid();
+	cfg->all = opts->all;
+	cfg->follow = opts->follow_forks;
+	cfg->events = opts->events_path != NULL;
+	/* EVTRACE_HOOKS_ONLY=1: every hook attached but its program returns
+	 * at once (the cost of the hooks alone: make bench-overhead's floor) */
+	cfg->hooks_only = getenv("EVTRACE_HOOKS_ONLY") && *getenv("EVTRACE_HOOKS_ONLY") == '1';
+}
 
-	/* Feature probe by doing: the first mode that loads and attaches wins.
-	 * EVTRACE_ATTACH_MODE=raw_tp|tracepoint starts further down (tests). */
-	force = getenv("EVTRACE_ATTACH_MODE");
-	r = -ENOTSUP;
-	for (int m = EVT_MODE_TP_BTF; m <= EVT_MODE_TRACEPOINT; m++) {
-		if (force && *force) {
-			int want = -1;
+/* The file whose libevm probes the dispatch stage uses (opts->usdt_binary,
+ * or the target's executable or mapped libevm.so), and its probe. */
+static enum usdt_probe find_dispatch_probe(struct tracer *t, const struct tracer_opts *opts,
+					   char *bin, size_t len)
+{
+	enum usdt_probe probe;
 
-			for (int i = 0; i <= EVT_MODE_TRACEPOINT; i++)
-				if (!strcmp(force, mode_names[i]))
-					want = i;
-			if (want < 0) {
-				snprintf(err, errlen, "EVTRACE_ATTACH_MODE=%s: want tp_btf, raw_tp or tracepoint", force);
-				r = -EINVAL;
-				goto fail;
-			}
-			if (m < want)
-				continue;
+	bin[0] = '\0';
+	if (opts->no_dispatch) {
+		vlog(t, "dispatch stage off: libevm's USDT probe not attached");
+		return USDT_NONE;
+	}
+	if (opts->usdt_binary) {
+		if (!realpath(opts->usdt_binary, bin))
+			snprintf(bin, len, "%s", opts->usdt_binary);
+	} else if (opts->all || !find_usdt_binary(opts->pid, bin, len)) {
+		if (!opts->all)
+			vlog(t, "no libevm USDT notes in PID %d: no dispatch stage", (int)opts->pid);
+		bin[0] = '\0';
+		return USDT_NONE;
+	}
+	probe = usdt_probe_of(bin);
+	if (probe == USDT_NONE)
+		vlog(t, "%s has no libevm USDT notes: no dispatch stage", bin);
+	return probe;
+}
+
+/* Feature probe by doing: the first mode that loads and attaches wins.
+ * EVTRACE_ATTACH_MODE=raw_tp|tracepoint starts further down (the tests
+ * use it to cover every mode). */
+static int load_first_mode(struct tracer *t, const struct evt_config *cfg, const char *btf_custom,
+			   enum usdt_probe probe, char *err, size_t errlen)
+{
+	const char *force = getenv("EVTRACE_ATTACH_MODE");
+	char why[3][160] = { "", "", "" };
+	int want = EVT_MODE_TP_BTF, r = -ENOTSUP;
+
+	if (force && *force) {
+		want = -1;
+		for (int i = 0; i <= EVT_MODE_TRACEPOINT; i++)
+			if (!strcmp(force, mode_names[i]))
+				want = i;
+		if (want < 0) {
+			snprintf(err, errlen, "EVTRACE_ATTACH_MODE=%s: want tp_btf, raw_tp or tracepoint",
+				 force);
+			return -EINVAL;
 		}
-		r = try_mode(t, m, &cfg, opts->btf_path || getenv("EVTRACE_BTF") ? btf_path : NULL,
-			     cfg.events, why[m], sizeof(why[m]));
-		if (!r)
-			break;
+	}
+	for (int m = want; m <= EVT_MODE_TRACEPOINT; m++) {
+		r = try_mode(t, m, cfg, btf_custom, probe, why[m], sizeof(why[m]));
+		if (!r) {
+			vlog(t, "attached with %s", mode_names[t->mode]);
+			return 0;
+		}
 		vlog(t, "%s: %s; falling back", mode_names[m], why[m]);
 	}
-	if (r) {
-		snprintf(err, errlen, "cannot attach the tracers: tp_btf: %s; raw_tp: %s; "
-				 "tracepoint: %s", why[0][0] ? why[0] : "skipped",
-				 why[1][0] ? why[1] : "skipped", why[2][0] ? why[2] : "skipped");
+	snprintf(err, errlen, "cannot attach the tracers: tp_btf: %s; raw_tp: %s; tracepoint: %s",
+		 why[0][0] ? why[0] : "skipped", why[1][0] ? why[1] : "skipped",
+		 why[2][0] ? why[2] : "skipped");
+	return r;
+}
+
+static int open_events(struct tracer *t, const char *path, char *err, size_t errlen)
+{
+	int r;
+
+	t->events = fopen(path, "we");
+	if (!t->events) {
+		r = -errno;
+		snprintf(err, errlen, "cannot write events to %s: %s", path, strerror(-r));
+		return r;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+	if (!t->rb) {
+		r = -errno;
+		snprintf(err, errlen, "ring buffer: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* ---- the interface ---------------------------------------------------------- */
+
+int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, size_t errlen)
+{
+	struct evt_config cfg;
+	const char *btf_custom;
+	enum usdt_probe probe;
+	char bin[PATH_MAX];
+	struct tracer *t;
+	int r;
+
+	if (!ret || !opts) {
+		snprintf(err, errlen, "tracer_open: bad arguments");
+		return -EINVAL;
+	}
+	*ret = NULL;
+	verbose_level = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	if ((r = check_privileges(err, errlen)) || (r = check_btf(opts, &btf_custom, err, errlen)) ||
+	    (r = check_target(opts, err, errlen)) || (r = tracer_alloc(&t, opts, err, errlen)))
+		return r;
+	build_config(opts, &cfg);
+	probe = find_dispatch_probe(t, opts, bin, sizeof(bin));
+	r = load_first_mode(t, &cfg, btf_custom, probe, err, errlen);
+	if (r)
 		goto fail;
-	}
-	vlog(t, "attached with %s", mode_names[t->mode]);
-
-	/* EVTRACE_NO_DISPATCH=1: as opts->no_dispatch (the overhead benchmark's
-	 * lighter mode, for front ends without the option) */
-	if (opts->no_dispatch ||
-	    (getenv("EVTRACE_NO_DISPATCH") && *getenv("EVTRACE_NO_DISPATCH") == '1')) {
-		vlog(t, "dispatch stage off: libevm's USDT probe not attached");
-	} else if (opts->usdt_binary) {
-		tracer_attach_usdt(t, opts->usdt_binary);
-	} else if (!opts->all) {
-		char bin[PATH_MAX];
-
-		if (find_usdt_binary(opts->pid, bin, sizeof(bin)))
-			tracer_attach_usdt(t, bin);
-		else
-			vlog(t, "no libevm USDT notes in PID %d: no dispatch stage", (int)opts->pid);
-	}
-
-	if (opts->events_path) {
-		t->events = fopen(opts->events_path, "we");
-		if (!t->events) {
-			r = -errno;
-			snprintf(err, errlen, "cannot write events to %s: %s", opts->events_path,
-				 strerror(-r));
-			goto fail;
-		}
-		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
-		if (!t->rb) {
-			r = -errno;
-			snprintf(err, errlen, "ring buffer: %s", strerror(-r));
-			goto fail;
-		}
-	}
+	if (probe != USDT_NONE)
+		tracer_attach_usdt(t, bin);
+	if (opts->events_path && (r = open_events(t, opts->events_path, err, errlen)))
+		goto fail;
 	*ret = t;
 	return 0;
 fail:

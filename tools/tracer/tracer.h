@@ -3,6 +3,15 @@
  * The tracer: loads the BPF programs (bpf/evtrace.bpf.c, build/evtrace.skel.h), probes the
  * kernel's features, attaches, and collects the per-CPU maps into a report.
  * Used by every evtrace subcommand that traces (run, attach, bench).
+ *
+ * The environment, for tests and benchmarks (evtrace's options cover the
+ * rest):
+ *   EVTRACE_BTF=PATH         kernel BTF, as opts->btf_path
+ *   EVTRACE_ATTACH_MODE=M    start the feature probe at raw_tp or tracepoint
+ *                            (tp_btf is tried first otherwise)
+ *   EVTRACE_HOOKS_ONLY=1     every program attached to its hook but returning
+ *                            at once: the cost of the hooks alone (the floor
+ *                            row of make bench-overhead); reports are empty
  */
 #ifndef EVTRACE_TRACER_H
 #define EVTRACE_TRACER_H
@@ -28,9 +37,9 @@ struct tracer_opts {
 				 * attach for the dispatch stage, or NULL: found
 				 * from /proc/PID/maps when possible */
 	int verbose;            /* -v: libbpf debug output */
-	bool no_dispatch;       /* leave libevm's USDT probe alone: no dispatch
-				 * stage, and no uprobe trap (~0.3-0.6 us) per
-				 * callback in the traced program */
+	bool no_dispatch;       /* leave libevm's USDT probes alone: no dispatch
+				 * stage (libevm then writes no trace slot, and
+				 * traps once per thread less) */
 };
 
 /* Checks privileges, BTF, features; loads and attaches. 0, or a negative
@@ -52,10 +61,12 @@ void tracer_close(struct tracer *t);
 /* Attaches libevm's USDT probe (dispatch stage) in binary, an executable
  * linking libevm statically or libevm.so, for every process running it (the
  * BPF side keeps to the targets). tracer_open does it itself from
- * opts->usdt_binary or the target's /proc/PID/exe and maps; `evtrace run`
- * should pass the command's resolved path in opts->usdt_binary, since
- * /proc/PID/exe is still evtrace before the exec. 0, -ENOENT when the file
- * has no libevm probes, or a negative errno. */
+ * opts->usdt_binary or the target's /proc/PID/exe and maps, and loads only
+ * the program that file's probe needs; `evtrace run` should pass the
+ * command's resolved path in opts->usdt_binary, since /proc/PID/exe is
+ * still evtrace before the exec. 0, -ENOENT when the file has no libevm
+ * probes or tracer_open loaded no program for its probe, or a negative
+ * errno. */
 int tracer_attach_usdt(struct tracer *t, const char *binary);
 /* "tp_btf", "raw_tp" or "tracepoint": the mode the feature probe chose. */
 const char *tracer_attach_mode(const struct tracer *t);
