@@ -148,48 +148,53 @@ static void print_kind(const struct evtrace_kind_report *k, const char *name)
 	}
 }
 
-static bool run_case(const struct tcase *c)
+/* Launch: tracer_load for the case, stopped before its exec (the tracer
+ * attaches first: no traffic of ours) or, to attach to, running with its
+ * receiver asleep. */
+static pid_t launch_load(const struct tcase *c, const char *result)
 {
-	char result[64], err[256], nbuf[32], *argv[12];
-	struct tracer_opts opts = { 0 };
-	static struct evtrace_report rep;
-	unsigned long long ev = 0, co = 0;
-	struct tracer *t = NULL;
-	unsigned int ids[64];
-	uint64_t misses;
-	int nids;
-	int argc = 0, status, k = kind_of(c->kind), r;
-	char flags[64], evpath[64];
-	double t0 = now_s();
-	bool ok = true;
+	char nbuf[32], flags[64], *argv[12];
+	int argc = 0, status;
 	pid_t pid;
-	FILE *f;
 
-	snprintf(result, sizeof(result), "/tmp/tracer_test.%d.out", (int)getpid());
-	unlink(result);
 	snprintf(nbuf, sizeof(nbuf), "%ld", c->n);
 	snprintf(flags, sizeof(flags), "%s", c->flags);
 	argv[argc++] = (char *)load_bin;
 	argv[argc++] = (char *)c->kind;
 	argv[argc++] = nbuf;
-	argv[argc++] = result;
+	argv[argc++] = (char *)result;
 	for (char *tok = strtok(flags, " "); tok && argc < 11; tok = strtok(NULL, " "))
 		argv[argc++] = tok;
 	argv[argc] = NULL;
 
 	pid = fork();
 	if (pid == 0) {
-		/* stopped until the tracer is attached: no traffic of ours */
 		if (!c->attach)
 			raise(SIGSTOP);
 		execv(load_bin, argv);
 		_exit(127);
 	}
 	if (c->attach)
-		usleep(100000); /* running, its receiver asleep */
+		usleep(100000);
 	else
 		waitpid(pid, &status, WUNTRACED);
-	snprintf(evpath, sizeof(evpath), "/tmp/tracer_test.%d.events", (int)getpid());
+	return pid;
+}
+
+/* Trace: the tracer on pid until tracer_load ends; its report in rep, the
+ * kernel's skipped runs in misses. Also checks what the tracer itself
+ * promises: the mode, reset, the programs, nothing left after close.
+ * *opened: whether tracer_open succeeded (else nothing to check). */
+static bool trace_load(const struct tcase *c, pid_t pid, const char *evpath,
+		       struct evtrace_report *rep, uint64_t *misses, bool *opened)
+{
+	struct tracer_opts opts = { 0 };
+	struct tracer *t = NULL;
+	unsigned int ids[64];
+	char err[256];
+	int nids, r, status;
+	bool ok = true;
+
 	if (c->events)
 		opts.events_path = evpath;
 	if (c->mode)
@@ -203,6 +208,7 @@ static bool run_case(const struct tcase *c)
 	unsetenv("EVTRACE_ATTACH_MODE");
 	if (!c->attach)
 		kill(pid, SIGCONT);
+	*opened = r == 0;
 	if (r) {
 		fprintf(stderr, "  FAIL %s: tracer_open: %s\n", c->name, err);
 		failures++;
@@ -213,11 +219,11 @@ static bool run_case(const struct tcase *c)
 		tracer_poll(t, 20);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: tracer_load failed (%d)",
 	      c->name, status);
-	memset(&rep, 0, sizeof(rep));
-	r = tracer_collect(t, &rep);
+	memset(rep, 0, sizeof(*rep));
+	r = tracer_collect(t, rep);
 	CHECK(r == 0, "%s: tracer_collect: %s", c->name, strerror(-r));
-	CHECK(!strcmp(rep.settings.attach_mode, c->mode ? c->mode : "tp_btf"),
-	      "%s: attach mode %s", c->name, rep.settings.attach_mode);
+	CHECK(!strcmp(rep->settings.attach_mode, c->mode ? c->mode : "tp_btf"),
+	      "%s: attach mode %s", c->name, rep->settings.attach_mode);
 	{
 		/* interval reports: a reset leaves nothing behind */
 		static struct evtrace_report again;
@@ -234,15 +240,23 @@ static bool run_case(const struct tcase *c)
 		CHECK(left == 0, "%s: %llu counts left after tracer_reset", c->name,
 		      (unsigned long long)left);
 	}
-	misses = tracer_misses(t);
+	*misses = tracer_misses(t);
 	nids = tracer_prog_ids(t, ids, 64);
 	CHECK(nids >= 9 && nids <= 64, "%s: %d programs loaded", c->name, nids);
 	tracer_close(t);
 	CHECK(progs_gone(ids, nids > 64 ? 64 : nids), "%s: programs left loaded after tracer_close",
 	      c->name);
+	return ok;
+}
 
-	f = fopen(result, "r");
-	if (!f || fscanf(f, "events %llu coalesced %llu", &ev, &co) != 2) {
+/* What tracer_load says it consumed. */
+static bool read_result(const struct tcase *c, const char *result, unsigned long long *ev,
+			unsigned long long *co)
+{
+	bool ok = true;
+	FILE *f = fopen(result, "r");
+
+	if (!f || fscanf(f, "events %llu coalesced %llu", ev, co) != 2) {
 		CHECK(false, "%s: no result from tracer_load", c->name);
 		if (f)
 			fclose(f);
@@ -250,110 +264,150 @@ static bool run_case(const struct tcase *c)
 	}
 	fclose(f);
 	unlink(result);
+	return ok;
+}
 
-	{
-		const struct evtrace_kind_report *kr = &rep.kind[k];
-		const uint64_t *cn = kr->counters;
-		const struct hist_summary *s = kr->sum;
-		uint64_t woken = cn[EVT_CNT_WAKE_SAME] + cn[EVT_CNT_WAKE_CROSS];
+/* Check: the report against what tracer_load consumed (ev events, co
+ * coalesced), and the invariants between counters and stages. */
+static bool check_counts(const struct tcase *c, const struct evtrace_report *rep,
+			 uint64_t misses, unsigned long long *evp, unsigned long long co)
+{
+	int k = kind_of(c->kind);
+	const struct evtrace_kind_report *kr = &rep->kind[k];
+	const uint64_t *cn = kr->counters;
+	const struct hist_summary *s = kr->sum;
+	uint64_t woken = cn[EVT_CNT_WAKE_SAME] + cn[EVT_CNT_WAKE_CROSS];
+	unsigned long long ev = *evp;
+	bool ok = true;
 
-		/* classic tracepoints skip a hook nesting in any BPF program
-		 * (counted as misses): such events may be unmatched */
-		uint64_t excused = c->mode && !strcmp(c->mode, "tracepoint") ? misses : 0;
+	/* classic tracepoints skip a hook nesting in any BPF program
+	 * (counted as misses): such events may be unmatched */
+	uint64_t excused = c->mode && !strcmp(c->mode, "tracepoint") ? misses : 0;
 
-		/* classic tracepoints also run under perf's recursion guard,
-		 * which drops some hrtimer hook runs without counting them:
-		 * a few unmatched timerfd events are the known cost there */
-		if (c->mode && !strcmp(c->mode, "tracepoint") && !strcmp(c->kind, "timerfd"))
-			excused += ev / 10;
+	/* classic tracepoints also run under perf's recursion guard,
+	 * which drops some hrtimer hook runs without counting them:
+	 * a few unmatched timerfd events are the known cost there */
+	if (c->mode && !strcmp(c->mode, "tracepoint") && !strcmp(c->kind, "timerfd"))
+		excused += ev / 10;
 
-		if (excused && cn[EVT_CNT_UNMATCHED] && cn[EVT_CNT_UNMATCHED] <= excused) {
-			fprintf(stderr, "    %s: %llu unmatched, %llu program runs skipped by the "
-				"kernel (nesting; classic tracepoints)\n", c->name,
-				(unsigned long long)cn[EVT_CNT_UNMATCHED], (unsigned long long)misses);
-			ev -= cn[EVT_CNT_UNMATCHED];
-		}
-		CHECK(cn[EVT_CNT_EVENTS] == ev, "%s: events %llu, tracer_load consumed %llu",
-		      c->name, (unsigned long long)cn[EVT_CNT_EVENTS], ev);
-		CHECK(cn[EVT_CNT_COALESCED] == co, "%s: coalesced %llu, tracer_load %llu",
-		      c->name, (unsigned long long)cn[EVT_CNT_COALESCED], co);
-		CHECK((cn[EVT_CNT_UNMATCHED] == 0 || cn[EVT_CNT_UNMATCHED] <= excused) &&
-		      cn[EVT_CNT_LOST] == 0,
-		      "%s: unmatched %llu lost %llu", c->name,
-		      (unsigned long long)cn[EVT_CNT_UNMATCHED], (unsigned long long)cn[EVT_CNT_LOST]);
-		CHECK(s[EVT_STAGE_TOTAL].count == ev, "%s: total count %llu != events %llu",
-		      c->name, (unsigned long long)s[EVT_STAGE_TOTAL].count, ev);
-		CHECK(woken + cn[EVT_CNT_WAKE_NONE] == cn[EVT_CNT_EVENTS],
-		      "%s: wake types do not add up to the events", c->name);
-		CHECK(s[EVT_STAGE_WAKE].count == woken, "%s: wake count %llu != woken %llu",
-		      c->name, (unsigned long long)s[EVT_STAGE_WAKE].count,
-		      (unsigned long long)woken);
-		CHECK(s[EVT_STAGE_SEND].count == s[EVT_STAGE_RETURN].count &&
-		      s[EVT_STAGE_SEND].count <= ev && s[EVT_STAGE_SEND].count >= woken,
-		      "%s: send %llu / return %llu counts", c->name,
-		      (unsigned long long)s[EVT_STAGE_SEND].count,
-		      (unsigned long long)s[EVT_STAGE_RETURN].count);
-		/* every woken event's total is its send + wake + return */
-		CHECK(kr->hist[EVT_STAGE_TOTAL].sum + 1 >= kr->hist[EVT_STAGE_SEND].sum +
-		      kr->hist[EVT_STAGE_WAKE].sum + kr->hist[EVT_STAGE_RETURN].sum,
-		      "%s: total below send + wake + return", c->name);
-		CHECK(s[EVT_STAGE_TOTAL].max >= s[EVT_STAGE_WAKE].max, "%s: total max < wake max",
-		      c->name);
-		if (strstr(c->flags, "--cross") == NULL && strcmp(c->kind, "timerfd") &&
-		    !strstr(c->flags, "--fork"))
-			CHECK(cn[EVT_CNT_WAKE_SAME] >= woken * 9 / 10,
-			      "%s: pinned to one CPU but %llu of %llu wakes same-CPU", c->name,
-			      (unsigned long long)cn[EVT_CNT_WAKE_SAME], (unsigned long long)woken);
-		if (!strcmp(c->kind, "timerfd")) {
-			/* lateness is known for the fires the hook saw */
-			CHECK(s[EVT_STAGE_TIMER_LATE].count <= ev &&
-			      s[EVT_STAGE_TIMER_LATE].count >= ev * 9 / 10,
-			      "%s: timer_late count %llu", c->name,
-			      (unsigned long long)s[EVT_STAGE_TIMER_LATE].count);
-			CHECK(co > 0, "%s: the test wants overruns", c->name);
-		} else if (!strstr(c->flags, "--flood")) {
-			/* ping-pong: the receiver sleeps for most events (it may
-			 * still be runnable, preempted by the wakeup it caused) */
-			CHECK(woken >= ev / 4, "%s: only %llu of %llu woken", c->name,
-			      (unsigned long long)woken, ev);
-		}
-		CHECK(cn[EVT_CNT_SENDS] >= (strcmp(c->kind, "timerfd") ? ev : ev / 2),
-		      "%s: sends %llu < events", c->name, (unsigned long long)cn[EVT_CNT_SENDS]);
-		for (int o = 0; o < EVT_KIND_MAX; o++)
-			if (o != k)
-				CHECK(rep.kind[o].counters[EVT_CNT_EVENTS] == 0 &&
-				      rep.kind[o].counters[EVT_CNT_UNMATCHED] == 0,
-				      "%s: %llu events of kind %s", c->name,
-				      (unsigned long long)rep.kind[o].counters[EVT_CNT_EVENTS], kinds[o]);
-		if (c->events) {
-			char line[512];
-			uint64_t lines = 0, of_kind = 0;
-			FILE *ef = fopen(evpath, "r");
-
-			while (ef && fgets(line, sizeof(line), ef)) {
-				char want[32];
-
-				lines++;
-				snprintf(want, sizeof(want), "\"kind\":\"%s\"", c->kind);
-				of_kind += strstr(line, want) && strstr(line, "\"total\":");
-			}
-			if (ef)
-				fclose(ef);
-			unlink(evpath);
-			CHECK(rep.ringbuf_records == lines && rep.ringbuf_dropped == 0 &&
-			      of_kind == cn[EVT_CNT_EVENTS],
-			      "%s: %llu records (%llu of kind, report %llu, dropped %llu), %llu events",
-			      c->name, (unsigned long long)lines, (unsigned long long)of_kind,
-			      (unsigned long long)rep.ringbuf_records,
-			      (unsigned long long)rep.ringbuf_dropped,
-			      (unsigned long long)cn[EVT_CNT_EVENTS]);
-		}
-		if (verbose || !ok)
-			print_kind(kr, c->kind);
+	if (excused && cn[EVT_CNT_UNMATCHED] && cn[EVT_CNT_UNMATCHED] <= excused) {
+		fprintf(stderr, "    %s: %llu unmatched, %llu program runs skipped by the "
+			"kernel (nesting; classic tracepoints)\n", c->name,
+			(unsigned long long)cn[EVT_CNT_UNMATCHED], (unsigned long long)misses);
+		ev -= cn[EVT_CNT_UNMATCHED];
 	}
+	CHECK(cn[EVT_CNT_EVENTS] == ev, "%s: events %llu, tracer_load consumed %llu",
+	      c->name, (unsigned long long)cn[EVT_CNT_EVENTS], ev);
+	CHECK(cn[EVT_CNT_COALESCED] == co, "%s: coalesced %llu, tracer_load %llu",
+	      c->name, (unsigned long long)cn[EVT_CNT_COALESCED], co);
+	CHECK((cn[EVT_CNT_UNMATCHED] == 0 || cn[EVT_CNT_UNMATCHED] <= excused) &&
+	      cn[EVT_CNT_LOST] == 0,
+	      "%s: unmatched %llu lost %llu", c->name,
+	      (unsigned long long)cn[EVT_CNT_UNMATCHED], (unsigned long long)cn[EVT_CNT_LOST]);
+	CHECK(s[EVT_STAGE_TOTAL].count == ev, "%s: total count %llu != events %llu",
+	      c->name, (unsigned long long)s[EVT_STAGE_TOTAL].count, ev);
+	CHECK(woken + cn[EVT_CNT_WAKE_NONE] == cn[EVT_CNT_EVENTS],
+	      "%s: wake types do not add up to the events", c->name);
+	CHECK(s[EVT_STAGE_WAKE].count == woken, "%s: wake count %llu != woken %llu",
+	      c->name, (unsigned long long)s[EVT_STAGE_WAKE].count,
+	      (unsigned long long)woken);
+	CHECK(s[EVT_STAGE_SEND].count == s[EVT_STAGE_RETURN].count &&
+	      s[EVT_STAGE_SEND].count <= ev && s[EVT_STAGE_SEND].count >= woken,
+	      "%s: send %llu / return %llu counts", c->name,
+	      (unsigned long long)s[EVT_STAGE_SEND].count,
+	      (unsigned long long)s[EVT_STAGE_RETURN].count);
+	/* every woken event's total is its send + wake + return */
+	CHECK(kr->hist[EVT_STAGE_TOTAL].sum + 1 >= kr->hist[EVT_STAGE_SEND].sum +
+	      kr->hist[EVT_STAGE_WAKE].sum + kr->hist[EVT_STAGE_RETURN].sum,
+	      "%s: total below send + wake + return", c->name);
+	CHECK(s[EVT_STAGE_TOTAL].max >= s[EVT_STAGE_WAKE].max, "%s: total max < wake max",
+	      c->name);
+	if (strstr(c->flags, "--cross") == NULL && strcmp(c->kind, "timerfd") &&
+	    !strstr(c->flags, "--fork"))
+		CHECK(cn[EVT_CNT_WAKE_SAME] >= woken * 9 / 10,
+		      "%s: pinned to one CPU but %llu of %llu wakes same-CPU", c->name,
+		      (unsigned long long)cn[EVT_CNT_WAKE_SAME], (unsigned long long)woken);
+	if (!strcmp(c->kind, "timerfd")) {
+		/* lateness is known for the fires the hook saw */
+		CHECK(s[EVT_STAGE_TIMER_LATE].count <= ev &&
+		      s[EVT_STAGE_TIMER_LATE].count >= ev * 9 / 10,
+		      "%s: timer_late count %llu", c->name,
+		      (unsigned long long)s[EVT_STAGE_TIMER_LATE].count);
+		CHECK(co > 0, "%s: the test wants overruns", c->name);
+	} else if (!strstr(c->flags, "--flood")) {
+		/* ping-pong: the receiver sleeps for most events (it may
+		 * still be runnable, preempted by the wakeup it caused) */
+		CHECK(woken >= ev / 4, "%s: only %llu of %llu woken", c->name,
+		      (unsigned long long)woken, ev);
+	}
+	CHECK(cn[EVT_CNT_SENDS] >= (strcmp(c->kind, "timerfd") ? ev : ev / 2),
+	      "%s: sends %llu < events", c->name, (unsigned long long)cn[EVT_CNT_SENDS]);
+	for (int o = 0; o < EVT_KIND_MAX; o++)
+		if (o != k)
+			CHECK(rep->kind[o].counters[EVT_CNT_EVENTS] == 0 &&
+			      rep->kind[o].counters[EVT_CNT_UNMATCHED] == 0,
+			      "%s: %llu events of kind %s", c->name,
+			      (unsigned long long)rep->kind[o].counters[EVT_CNT_EVENTS], kinds[o]);
+	if (verbose || !ok)
+		print_kind(kr, c->kind);
+	*evp = ev;
+	return ok;
+}
+
+/* Check, with --events: one record per event, none dropped. */
+static bool check_records(const struct tcase *c, const char *evpath,
+			  const struct evtrace_report *rep)
+{
+	const uint64_t *cn = rep->kind[kind_of(c->kind)].counters;
+	uint64_t lines = 0, of_kind = 0;
+	FILE *ef = fopen(evpath, "r");
+	char line[512];
+	bool ok = true;
+
+	while (ef && fgets(line, sizeof(line), ef)) {
+		char want[32];
+
+		lines++;
+		snprintf(want, sizeof(want), "\"kind\":\"%s\"", c->kind);
+		of_kind += strstr(line, want) && strstr(line, "\"total\":");
+	}
+	if (ef)
+		fclose(ef);
+	unlink(evpath);
+	CHECK(rep->ringbuf_records == lines && rep->ringbuf_dropped == 0 &&
+	      of_kind == cn[EVT_CNT_EVENTS],
+	      "%s: %llu records (%llu of kind, report %llu, dropped %llu), %llu events",
+	      c->name, (unsigned long long)lines, (unsigned long long)of_kind,
+	      (unsigned long long)rep->ringbuf_records,
+	      (unsigned long long)rep->ringbuf_dropped,
+	      (unsigned long long)cn[EVT_CNT_EVENTS]);
+	return ok;
+}
+
+static bool run_case(const struct tcase *c)
+{
+	static struct evtrace_report rep;
+	unsigned long long ev = 0, co = 0;
+	char result[64], evpath[64];
+	double t0 = now_s();
+	uint64_t misses = 0;
+	bool ok, opened;
+	pid_t pid;
+
+	snprintf(result, sizeof(result), "/tmp/tracer_test.%d.out", (int)getpid());
+	snprintf(evpath, sizeof(evpath), "/tmp/tracer_test.%d.events", (int)getpid());
+	unlink(result);
+	pid = launch_load(c, result);
+	ok = trace_load(c, pid, evpath, &rep, &misses, &opened);
+	if (!opened || !read_result(c, result, &ev, &co))
+		return false;
+	ok &= check_counts(c, &rep, misses, &ev, co);
+	if (c->events)
+		ok &= check_records(c, evpath, &rep);
 	fprintf(stderr, "  %s %-20s %6llu events %6llu coalesced  total p50 %lluns  (%.1fs)\n",
 		ok ? "ok  " : "FAIL", c->name, ev, co,
-		(unsigned long long)rep.kind[k].sum[EVT_STAGE_TOTAL].p50, now_s() - t0);
+		(unsigned long long)rep.kind[kind_of(c->kind)].sum[EVT_STAGE_TOTAL].p50,
+		now_s() - t0);
 	return ok;
 }
 
