@@ -34,7 +34,7 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # Debian packages: build, tests, and (bench only) the peers we compare with.
 DEPS_BUILD := build-essential clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
               systemtap-sdt-dev libjson-c-dev pkg-config libcmocka-dev
-DEPS_TEST  := rt-tests util-linux python3 iproute2
+DEPS_TEST  := rt-tests util-linux python3 iproute2 python3-jsonschema
 DEPS_BENCH := libev-dev libevent-dev libuv1-dev libsystemd-dev libbpf-tools bpftrace
 DEPS_ALL   := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 DEPS_STAMP := $(BUILD)/.deps-installed

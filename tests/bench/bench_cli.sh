@@ -75,6 +75,8 @@ if [ "$rc" -ne 0 ]; then
 	tail -5 "$tmp/b.err" >&2
 else
 	python3 "$here/bench_check.py" "$tmp/b.json" "$tmp/b.md" 3 || fail "bench_check.py"
+	python3 "$here/../output/validate_json.py" bench "$tmp/b.json" ||
+		fail "$tmp/b.json does not match docs/schema/bench.schema.json"
 	for s in "(1) The table as measured" "(2) Verdicts" "(3) Cross-check" "(4) Conditions"; do
 		grep -qF "$s" "$tmp/b.txt" || fail "text output lacks '$s'"
 	done

@@ -20,6 +20,8 @@ COUNT=${CLI_E2E_COUNT:-2000}
 # how far above the kernel's total evload's p50 may be, one CPU (ns)
 GAP_NS=${CLI_E2E_GAP_NS:-5000}
 here=$(dirname "$0")
+# every JSON file evtrace writes here must match its schema (docs/schema/)
+validate() { python3 "$here/../output/validate_json.py" "$@" || fail "$2: does not match docs/schema/$1.schema.json"; }
 
 if [ "$(id -u)" != 0 ]; then
 	echo "cli_e2e: SKIPPED: needs root (BPF); run 'make test' as root" >&2
@@ -95,6 +97,7 @@ traced() {
 		fi
 		python3 "$here/cli_e2e_check.py" --max-gap-ns "$GAP_NS" "$kind" "$f.json" "$f.out"
 		rc=$?
+		validate report "$f.json"
 		after "$what (try $try)" "$f.err"
 		[ "$rc" -eq 2 ] && [ "$try" -lt 3 ] && { echo "    (busy machine? once more)"; continue; }
 		break
@@ -121,6 +124,7 @@ done
 for kind in eventfd timerfd; do
 	GAP_NS=-1 traced "run --events $kind" "$kind" "ev-$kind" --events "$tmp/$kind.events" -- \
 		$(kind_args "$kind") || continue
+	validate events "$tmp/$kind.events"
 	python3 -c '
 import json, sys
 kind, rep, evf = sys.argv[1:]
@@ -147,6 +151,7 @@ if "$EVTRACE" attach -v -p "$target" -d 60 --json "$tmp/attach.json" \
 	python3 "$here/cli_e2e_check.py" --max-gap-ns "$GAP_NS" eventfd "$tmp/attach.json" \
 		"$tmp/attach.out" || fail "attach: evtrace and evload disagree"
 	grep -q "process $target exited" "$tmp/attach.err" || fail "attach: no line saying the target exited"
+	validate report "$tmp/attach.json"
 else
 	fail "attach -p $target: exit $?"
 	show "$tmp/attach.err"
@@ -224,6 +229,7 @@ stop_with() {
 }
 stop_with INT sig 0 attach -v -a -d 60 --json "$tmp/sig.json"
 "$EVTRACE" report "$tmp/sig.json" >/dev/null 2>&1 || fail "attach -a, SIGINT: no valid JSON saved"
+validate report "$tmp/sig.json"
 # run forwards SIGTERM to sleep, which dies of it: 128 + 15
 stop_with TERM term 143 run -v -- sleep 30
 

@@ -11,6 +11,9 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0
 
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+# every JSON file here must match its schema (docs/schema/)
+validate() { python3 "$(dirname "$0")/../output/validate_json.py" "$@" || fail "$2: does not match docs/schema/$1.schema.json"; }
+validate report "$FIXTURE"
 
 # check_text TEXT JSON: every active kind's counts and stage summaries appear
 check_text() {
@@ -79,6 +82,7 @@ r = json.load(open(sys.argv[1]))
 for m in r["mechanisms"].values():
     m.pop("total_buckets", None)
 json.dump(r, open(sys.argv[2], "w"))' "$FIXTURE" "$tmp/summ.json"
+validate report "$tmp/summ.json"
 if "$EVTRACE" report "$tmp/summ.json" >"$tmp/text" 2>"$tmp/err"; then
 	check_text "$tmp/text" "$tmp/summ.json" || fail "summaries-only text does not match"
 	grep -q 'only the summaries' "$tmp/text" || fail "summaries-only report does not say why there are no bars"
@@ -97,6 +101,7 @@ r["mechanisms"]["pipe"] = {"events": 0, "lost": 5, "unmatched": 6, "coalesced": 
     "sender_cost": z, "wakes": {"same_cpu": 0, "cross_cpu": 0, "none": 0}}
 r["ringbuf"] = {"records": 10, "dropped": 3}
 json.dump(r, open(sys.argv[2], "w"))' "$FIXTURE" "$tmp/lost.json"
+validate report "$tmp/lost.json"
 if "$EVTRACE" report "$tmp/lost.json" >"$tmp/text" 2>"$tmp/err"; then
 	check_text "$tmp/text" "$tmp/lost.json" || fail "lost/unmatched not shown"
 	grep -q '10 records, 3 dropped' "$tmp/text" || fail "ring buffer drops not shown"
@@ -110,6 +115,7 @@ if [ "$(id -u)" = 0 ]; then
 		"$EVTRACE" report "$tmp/run.json" >"$tmp/text2" 2>>"$tmp/err" ||
 			fail "evtrace report on run's JSON: $(cat "$tmp/err")"
 		check_text "$tmp/text2" "$tmp/run.json" || fail "run's JSON renders wrong"
+		validate report "$tmp/run.json"
 		grep -q '^evtrace report' "$tmp/text" || fail "run printed no text report"
 	else
 		fail "evtrace run --json FILE -- true: $(cat "$tmp/err")"
@@ -117,6 +123,7 @@ if [ "$(id -u)" = 0 ]; then
 	if "$EVTRACE" run --json - -- true >"$tmp/stdout.json" 2>"$tmp/err"; then
 		python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["settings"]["mode"] == "run"' \
 			"$tmp/stdout.json" 2>/dev/null || fail "run --json - did not print one JSON report on stdout"
+		validate report "$tmp/stdout.json"
 	else
 		fail "evtrace run --json - -- true: $(cat "$tmp/err")"
 	fi

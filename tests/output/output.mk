@@ -1,0 +1,10 @@
+# Output tests: the JSON schemas (docs/schema/) accept what evtrace writes and
+# reject what it must not (tests/output/schema_test.py; the other suites
+# validate every JSON file they make with tests/output/validate_json.py).
+.PHONY: test-output test-output-schema
+TEST_TARGETS += test-output
+
+test-output: test-output-schema
+
+test-output-schema: | $(DEPS_STAMP)
+	python3 tests/output/schema_test.py
