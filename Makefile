@@ -13,6 +13,7 @@
 #   bpf/bpf.mk               the BPF pipeline: vmlinux.h, clang -target bpf, skeletons
 #   tools/tracer/tracer.mk   the tracer library: load, attach, collect; the report model
 #   tools/bench/bench.mk     evtrace bench: scenarios, trials, statistics, verdicts
+#   tools/output/output.mk   outputs beyond the report: the Perfetto timeline
 #   tools/evtrace/evtrace.mk evtrace, the CLI
 #   tests/*/*.mk             the test suites (each appends to TEST_TARGETS)
 #   tests/perf/*.mk          the benchmarks (each appends to BENCH_TARGETS)
@@ -82,6 +83,7 @@ include user/evload/evload.mk
 include bpf/bpf.mk
 include tools/tracer/tracer.mk
 include tools/bench/bench.mk
+include tools/output/output.mk
 include tools/evtrace/evtrace.mk
 include $(sort $(filter-out tests/perf/%,$(wildcard tests/*/*.mk)))
 include $(sort $(wildcard tests/perf/*.mk))

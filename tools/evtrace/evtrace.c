@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "perfetto.h"
 #include "report.h"
 #include "tracer.h"
 
@@ -48,6 +49,7 @@ enum {
 	OPT_EVENTS,
 	OPT_BTF,
 	OPT_NO_DISPATCH,
+	OPT_PERFETTO,
 };
 
 struct cli {
@@ -69,6 +71,11 @@ struct cli {
 	char **cmd;
 	/* report */
 	const char *file;
+	/* --perfetto FILE: the timeline, written from the records (--events
+	 * FILE, or a temporary file of ours) */
+	const char *perfetto_path;
+	struct perfetto_out *perfetto;
+	char perfetto_tmp[PATH_MAX];
 };
 
 static void verrline(const struct cli *c, const char *fmt, va_list ap)
@@ -144,6 +151,7 @@ static const struct argp_option common_options[] = {
 	{ "events", OPT_EVENTS, "FILE", 0, "Write per-event records to FILE", 1 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux; also EVTRACE_BTF)", 1 },
 	{ "no-dispatch", OPT_NO_DISPATCH, NULL, 0, "Do not attach libevm's USDT probes: no dispatch stage, and a uprobe trap less per event", 1 },
+	{ "perfetto", OPT_PERFETTO, "FILE", 0, "Write a timeline of every event to FILE (Trace Event Format: ui.perfetto.dev, chrome://tracing)", 1 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the ids of our BPF programs", 1 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 1 },
 	{ 0 },
@@ -176,6 +184,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_NO_DISPATCH:
 		c->no_dispatch = true;
+		return 0;
+	case OPT_PERFETTO:
+		c->perfetto_path = arg;
 		return 0;
 	case 'v':
 		c->verbose++;
@@ -278,13 +289,23 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		quiet_argp_hints(state);
 		return 0;
+	case OPT_EVENTS:
+		c->events_path = arg;
+		return 0;
+	case OPT_PERFETTO:
+		c->perfetto_path = arg;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (c->file)
 			return bad_arg(c, "one FILE only, got '%s' too", arg);
 		c->file = arg;
 		return 0;
 	case ARGP_KEY_END:
-		if (!c->file && !c->failed)
+		if (c->failed)
+			return 0;
+		if (!!c->events_path != !!c->perfetto_path)
+			return bad_arg(c, "--events and --perfetto go together: evtrace report --events FILE --perfetto OUT");
+		if (!c->file && !c->perfetto_path)
 			return bad_arg(c, "missing FILE: evtrace report FILE");
 		return 0;
 	default:
@@ -313,12 +334,15 @@ static const struct argp attach_argp = {
 
 static const struct argp_option report_options[] = {
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{ "events", OPT_EVENTS, "FILE", 0, "With --perfetto: the per-event records saved with --events (and --perfetto, for the senders)", 0 },
+	{ "perfetto", OPT_PERFETTO, "OUT", 0, "Write the timeline of --events FILE to OUT (Trace Event Format)", 0 },
 	{ 0 },
 };
 
 static const struct argp report_argp = {
-	report_options, parse_report, "FILE",
-	"Render a report saved with --json as text again ('-': read stdin).",
+	report_options, parse_report, "FILE\n--events FILE --perfetto OUT",
+	"Render a report saved with --json as text again ('-': read stdin), or draw "
+	"the timeline of saved per-event records.",
 	NULL, NULL, NULL,
 };
 
@@ -492,6 +516,58 @@ static int final_report(struct session *s, double now)
 	return 0;
 }
 
+/* --perfetto FILE (tools/output/perfetto.h): the file is made before
+ * anything is traced; the records go to --events FILE or to a temporary
+ * file of ours, the timeline is written from them once the tracer has
+ * closed them. */
+static int perfetto_begin(struct cli *c)
+{
+	char err[512] = "";
+	int r;
+
+	if (!c->perfetto_path)
+		return 0;
+	r = perfetto_open(&c->perfetto, c->perfetto_path, err, sizeof(err));
+	if (!r && !c->events_path) {
+		r = perfetto_events_tmp(c->perfetto_tmp, sizeof(c->perfetto_tmp));
+		if (r)
+			snprintf(err, sizeof(err), "cannot make a temporary file for the records: %s",
+				 strerror(-r));
+		else
+			c->events_path = c->perfetto_tmp;
+	}
+	if (r) {
+		errline(c, "%s", err);
+		perfetto_close(c->perfetto);
+		c->perfetto = NULL;
+	}
+	return r;
+}
+
+/* write: false when tracing failed (the file is then left out). */
+static int perfetto_end(struct cli *c, const struct evtrace_settings *base, bool write)
+{
+	struct perfetto_hint hint = { base ? base->pid : 0, base ? base->command : NULL };
+	struct perfetto_stats st;
+	char err[512] = "";
+	int r = 0;
+
+	if (!c->perfetto)
+		return 0;
+	if (write)
+		r = perfetto_write(c->perfetto, c->events_path, &hint, &st, err, sizeof(err));
+	if (c->perfetto_tmp[0])
+		unlink(c->perfetto_tmp);
+	perfetto_close(c->perfetto);
+	c->perfetto = NULL;
+	if (r)
+		errline(c, "%s", err);
+	else if (write && st.left_out)
+		errline(c, "%zu events overlapped too many others on their thread: left out of %s",
+			st.left_out, c->perfetto_path);
+	return r;
+}
+
 /* -v: which programs are ours, so that one can check they are gone after. */
 /* The tracer options every tracing subcommand takes from the command line. */
 static void tracer_opts_from_cli(const struct cli *c, struct tracer_opts *opts)
@@ -501,6 +577,7 @@ static void tracer_opts_from_cli(const struct cli *c, struct tracer_opts *opts)
 	opts->btf_path = c->btf_path;
 	opts->no_dispatch = c->no_dispatch;
 	opts->verbose = c->verbose;
+	opts->send_records = c->perfetto != NULL;
 }
 
 static void print_prog_ids(const struct session *s)
@@ -706,6 +783,8 @@ static int cmd_run(int argc, char **argv)
 			errline(&c, "cannot execute %s: %s", c.cmd[0], strerror(-ret));
 		return ret == -ENOENT ? 127 : 126;
 	}
+	if (perfetto_begin(&c))
+		return 1;
 	if (session_init(&s, &c))
 		goto fail_early;
 	s.sigfd = block_signals(&oldmask);
@@ -758,6 +837,7 @@ static int cmd_run(int argc, char **argv)
 		close(gate[1]);	/* the child exits without running CMD */
 		waitpid(child, NULL, 0);
 		session_fini(&s);
+		perfetto_end(&c, NULL, false);
 		return 1;
 	}
 	if (c.verbose)
@@ -777,6 +857,7 @@ static int cmd_run(int argc, char **argv)
 		errline(&c, "cannot execute %s: %s", path, strerror(exec_errno));
 		waitpid(child, NULL, 0);
 		session_fini(&s);
+		perfetto_end(&c, NULL, false);
 		return exec_errno == ENOENT ? 127 : 126;
 	}
 
@@ -792,6 +873,8 @@ static int cmd_run(int argc, char **argv)
 	else
 		final_report(&s, now_s());
 	session_fini(&s);
+	if (perfetto_end(&c, &s.base, true) && !ret)
+		ret = -EIO;
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
@@ -801,6 +884,7 @@ static int cmd_run(int argc, char **argv)
 
 fail_early:
 	session_fini(&s);
+	perfetto_end(&c, NULL, false);
 	return 1;
 }
 
@@ -880,6 +964,8 @@ static int cmd_attach(int argc, char **argv)
 			c.pid = tgid;
 		}
 	}
+	if (perfetto_begin(&c))
+		return 1;
 	if (session_init(&s, &c))
 		goto fail;
 	s.sigfd = block_signals(&oldmask);
@@ -931,10 +1017,13 @@ static int cmd_attach(int argc, char **argv)
 	else
 		final_report(&s, now_s());
 	session_fini(&s);
+	if (perfetto_end(&c, &s.base, true) && !ret)
+		ret = -EIO;
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return ret ? 1 : 0;
 fail:
 	session_fini(&s);
+	perfetto_end(&c, NULL, false);
 	return 1;
 }
 
@@ -949,6 +1038,12 @@ static int cmd_report(int argc, char **argv)
 
 	if (parse_args(&report_argp, argc, argv, &c, 0))
 		return EXIT_USAGE;
+	if (perfetto_begin(&c))
+		return 1;
+	if (c.perfetto && perfetto_end(&c, NULL, true))
+		return 1;
+	if (!c.file)
+		return 0;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		errline(&c, "out of memory");

@@ -40,6 +40,8 @@ struct tracer_opts {
 	bool no_dispatch;       /* leave libevm's USDT probes alone: no dispatch
 				 * stage (libevm then writes no trace slot, and
 				 * traps once per thread less) */
+	bool send_records;      /* with events_path: also a record per sending
+				 * syscall ("type": "send"), for timelines */
 };
 
 /* Checks privileges, BTF, features; loads and attaches. 0, or a negative
