@@ -8,3 +8,10 @@ test-output: test-output-schema
 
 test-output-schema: | $(DEPS_STAMP)
 	python3 tests/output/schema_test.py
+
+# evtrace bench --baseline: saved runs against each other, bad baselines,
+# and as root one real --quick run (tests/output/baseline_test.sh)
+.PHONY: test-output-baseline
+test-output: test-output-baseline
+test-output-baseline: $(EVTRACE) $(EVLOAD)
+	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/output/baseline_test.sh

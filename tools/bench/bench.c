@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_baseline.h"
 #include "bench_impl.h"
 #include "tracer.h"
 
@@ -42,6 +43,8 @@ enum {
 	OPT_QUICK,
 	OPT_SCALE,
 	OPT_DISPATCH,
+	OPT_BASELINE,
+	OPT_AGAINST,
 };
 
 struct bench_cli {
@@ -54,6 +57,7 @@ struct bench_cli {
 	const char *json, *md, *evload, *policy;
 	bool no_trace;
 	bool no_dispatch;
+	const char *baseline, *against;	/* bench_baseline.h */
 };
 
 static void errline(const struct bench_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -88,6 +92,8 @@ static const struct argp_option options[] = {
 	{ "policy", OPT_POLICY, "POLICY", 0, "Scheduling policy of evload: other (default) or fifo:PRIO", 0 },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0, "Kill a trial after SECONDS (default 120)", 0 },
 	{ "no-dispatch", OPT_DISPATCH, NULL, 0, "Leave out libevm's dispatch stage (the kernel total then ends at the consuming syscall's exit)", 0 },
+	{ "baseline", OPT_BASELINE, "OLD.json", 0, "Compare the verdicts with a saved run's (--json): exit 3 when one changed, listing which", 0 },
+	{ "against", OPT_AGAINST, "NEW.json", 0, "With --baseline: compare the saved run NEW.json instead of running", 0 },
 	{ "no-trace", OPT_NO_TRACE, NULL, OPTION_HIDDEN, "Run evload only (tests)", 0 },
 	{ 0 },
 };
@@ -190,6 +196,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DISPATCH:
 		c->no_dispatch = true;
 		return 0;
+	case OPT_BASELINE:
+		c->baseline = arg;
+		return 0;
+	case OPT_AGAINST:
+		c->against = arg;
+		return 0;
 	case ARGP_KEY_ARG:
 		errline(c, "unexpected argument '%s' (see '%s --help')", arg, c->prog);
 		c->failed = true;
@@ -223,7 +235,8 @@ static const struct argp bench_argp = {
 	"cross-check of the kernel's figures against evload's, and the conditions.\v"
 	"Progress goes to stderr. Needs root (or CAP_BPF and CAP_PERFMON). Exit "
 	"status: 0 when the bench ran (whatever the verdicts), 1 when it could not "
-	"run or the cross-check flagged an impossible case, 2 on bad usage.",
+	"run or the cross-check flagged an impossible case, 2 on bad usage, 3 when "
+	"--baseline found a verdict changed (the changes are listed on stderr).",
 	NULL, NULL, NULL,
 };
 
@@ -478,6 +491,7 @@ int cmd_bench(int argc, char **argv)
 	struct bench_cli c = { .prog = argc > 0 ? argv[0] : "evtrace bench" };
 	struct bench_results *r;
 	struct bench_session *sess = NULL;
+	struct bench_baseline *base = NULL;
 	struct progress p = { .t0 = mono_s(), .tty = isatty(STDERR_FILENO) };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512] = "", dir[PATH_MAX] = "";
@@ -489,9 +503,23 @@ int cmd_bench(int argc, char **argv)
 			errline(&c, "invalid arguments (see '%s --help')", c.prog);
 		return EXIT_USAGE;
 	}
+	if (c.against && !c.baseline) {
+		errline(&c, "--against needs --baseline OLD.json");
+		return EXIT_USAGE;
+	}
+	if (c.baseline && bench_baseline_load(c.baseline, &base, err, sizeof(err))) {
+		errline(&c, "%s", err);
+		return 1;
+	}
+	if (c.against) {
+		ret = bench_baseline_against(base, c.against, c.prog);
+		bench_baseline_free(base);
+		return ret;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		errline(&c, "out of memory");
+		bench_baseline_free(base);
 		return 1;
 	}
 	config_from(&c, &r->cfg);
@@ -554,7 +582,14 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (report_impossible(&c, r))
 		ret = 1;
+	if (base) {
+		int b = bench_baseline_check(base, r, c.prog);
+
+		if (b && !ret)
+			ret = b;
+	}
 out:
+	bench_baseline_free(base);
 	private_remove(&r->cfg, dir);
 	free(r);
 	return ret;
