@@ -155,7 +155,7 @@ struct tstate {
 	__u64 sc_ts;
 	__u64 sc_obj;
 	__u64 sc_buf;
-	__u32 pad1;
+	__u32 sc_nr;      /* its number (sends, for their records) */
 	__u8 sc_op;
 	__u8 sc_kind;
 	__u8 in_handler;  /* between signal_deliver to a handler and rt_sigreturn */

@@ -75,20 +75,32 @@ enum evt_counter {
  *             none: queued while the receiver was busy (or still on CPU).
  */
 
-/* Per-event record streamed through the ring buffer (--events FILE). */
+/* Records streamed through the ring buffer (--events FILE): one per event,
+ * and with evt_config.events == EVT_EVENTS_SENDS one per sending syscall to
+ * a followed object (timelines: an event's start is its send's entry). */
+enum evt_rec_type {
+	EVT_REC_EVENT = 0,
+	EVT_REC_SEND = 1,
+};
 struct evt_record {
-	unsigned long long ts;         /* end of the event, CLOCK_MONOTONIC ns */
+	unsigned long long ts;         /* end of the event (send: the syscall's
+					* exit), CLOCK_MONOTONIC ns */
 	unsigned long long send_ns;    /* 0 when not measured */
 	unsigned long long wake_ns;
 	unsigned long long return_ns;
 	unsigned long long dispatch_ns;
 	unsigned long long total_ns;
 	unsigned long long late_ns;    /* timerfd lateness */
-	unsigned int pid, tid;         /* the receiver */
+	unsigned long long start;      /* send start: the total runs from here
+					* (send: the syscall's entry) */
+	unsigned int pid, tid;         /* the receiver (send: the sender) */
 	unsigned int coalesced;
+	unsigned short nr;             /* send: the syscall's number */
 	unsigned char kind;            /* enum evt_kind */
 	unsigned char wake;            /* 0 none, 1 same CPU, 2 cross CPU */
-	unsigned char pad[2];
+	unsigned char type;            /* enum evt_rec_type */
+	unsigned char pad[7];
+	char comm[16];                 /* the receiver's (send: the sender's) */
 };
 
 /* libevm's trace slot (struct evm_trace_slot, user/libevm/evm-private.h): a ring
@@ -113,13 +125,16 @@ enum evt_mode {
 	EVT_MODE_TRACEPOINT = 2,/* classic tracepoints (tracefs) + per-thread hash */
 };
 
+#define EVT_EVENTS_SENDS 2
+
 /* Read-only configuration, set by user space before load. */
 struct evt_config {
 	unsigned int target_tgid;           /* 0 with all */
 	unsigned int self_tgid;             /* never traced */
 	unsigned char all;
 	unsigned char follow;
-	unsigned char events;               /* stream per-event records */
+	unsigned char events;               /* stream per-event records (1), and
+					     * send records (EVT_EVENTS_SENDS) */
 	unsigned char mode;                 /* enum evt_mode */
 	unsigned char hooks_only;           /* programs return at once: the
 					     * attach cost alone (overhead floor) */

@@ -35,24 +35,52 @@ static __always_inline void cnt_add(__u32 kind, __u32 c, __u64 v)
 
 /* ---- per-event records ---------------------------------------------------- */
 
+/* A record's place in the ring buffer, or NULL (counted as dropped). */
+static __always_inline struct evt_record *rec_reserve(void)
+{
+	struct evt_record *r = bpf_ringbuf_reserve(&events, sizeof(struct evt_record), 0);
+
+	if (!r)
+		__sync_fetch_and_add(&rb_dropped, 1);
+	return r;
+}
+
+/* Adds the current task's ids and comm to r and streams it. */
+static __always_inline void rec_submit(struct evt_record *r)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rb_wake_at ?
+			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
 /* Streams one event's record (--events): rec has its stages, ts and kind;
  * the receiver's ids are added here. */
 static __always_inline void emit(const struct evt_record *rec)
 {
 	struct evt_record *r;
-	__u64 id;
 
-	if (!cfg.events)
+	if (!cfg.events || !(r = rec_reserve()))
 		return;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&rb_dropped, 1);
-		return;
-	}
 	__builtin_memcpy(r, rec, sizeof(*r));
-	id = bpf_get_current_pid_tgid();
-	r->pid = id >> 32;
-	r->tid = (__u32)id;
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= rb_wake_at ?
-			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	rec_submit(r);
+}
+
+/* A sending syscall's record (EVT_EVENTS_SENDS): entry, exit, number; the
+ * sender's ids are added here. */
+static __always_inline void emit_send(__u64 entry, __u64 exit, __u32 nr)
+{
+	struct evt_record *r;
+
+	if (cfg.events != EVT_EVENTS_SENDS || !(r = rec_reserve()))
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = EVT_REC_SEND;
+	r->ts = exit;
+	r->start = entry;
+	r->nr = (__u16)nr;
+	rec_submit(r);
 }

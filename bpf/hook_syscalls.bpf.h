@@ -122,6 +122,7 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		t->sc_kind = k;
 		t->sc_obj = obj;
 		t->sc_ts = now;
+		t->sc_nr = (__u32)id;
 		return;
 	case NR_read:
 	case NR_readv:
@@ -145,6 +146,7 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		t->sc_op = SC_SEND_SIG;
 		t->sc_obj = 0;
 		t->sc_ts = bpf_ktime_get_ns();
+		t->sc_nr = (__u32)id;
 		return;
 	case NR_rt_sigtimedwait:
 		t->sc_op = SC_SIGWAIT;

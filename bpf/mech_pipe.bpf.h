@@ -54,7 +54,8 @@ static long pipe_more(__u32 i, struct pipe_walk *w)
 	hist_put(EVT_KIND_PIPE, EVT_STAGE_TOTAL, w->now - s0);
 	{
 		struct evt_record rec = {
-			.ts = w->now, .total_ns = w->now - s0, .kind = EVT_KIND_PIPE,
+			.ts = w->now, .start = s0, .total_ns = w->now - s0,
+			.kind = EVT_KIND_PIPE,
 		};
 
 		emit(&rec);

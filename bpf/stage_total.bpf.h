@@ -72,6 +72,7 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 	late_stage(kind, cls, late, &rec);
 	total = end - s0;
 	rec.ts = now;
+	rec.start = s0;
 	rec.coalesced = c->coal;
 	rec.kind = kind;
 	rec.wake = waketype;

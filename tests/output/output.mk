@@ -15,3 +15,10 @@ test-output-schema: | $(DEPS_STAMP)
 test-output: test-output-baseline
 test-output-baseline: $(EVTRACE) $(EVLOAD)
 	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/output/baseline_test.sh
+
+# the Perfetto timeline: synthetic records, bad input, and as root real
+# traced runs of evload (tests/output/perfetto_test.sh)
+.PHONY: test-output-perfetto
+test-output: test-output-perfetto
+test-output-perfetto: $(EVTRACE) $(EVLOAD)
+	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/output/perfetto_test.sh

@@ -15,7 +15,8 @@ The trace must be the Trace Event Format's JSON object form, and:
     event's start, the end inside a slice of that event;
   - every process and thread with a slice is named (metadata events);
   - every event record has its "<kind> event" slice on its receiver's
-    thread (or one of the thread's overlapping tracks) over exactly its
+    thread (or one of the thread's extra tracks, otherData.extra_tracks:
+    [track tid, thread tid], all above pid_max) over exactly its
     total, holding one slice per measured stage with exactly the record's
     duration, in order (a queued event: "queued" for total - dispatch);
     every send record has its syscall's slice over exactly its duration;
@@ -27,7 +28,6 @@ import json
 import sys
 from decimal import Decimal
 
-TID_BITS = 22
 STAGES = ("send", "wake", "return", "dispatch")
 problems = []
 
@@ -66,6 +66,9 @@ def main(argv):
     if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
         bad("not the JSON object form (no traceEvents list)")
         return
+    # extra tracks (events overlapping others on their thread): track -> thread
+    extra = {vt: tid for vt, tid in doc.get("otherData", {}).get("extra_tracks", [])}
+    tid_of = lambda vt: extra.get(vt, vt)
     tracks = collections.defaultdict(list)       # (pid, tid) -> [(ts, dur, e)]
     last_ts = {}
     pnames, tnames = {}, {}
@@ -144,15 +147,14 @@ def main(argv):
     by_start = collections.defaultdict(list)
     for key, sl in tracks.items():
         for ts, dur, e in sl:
-            by_start[(key[0], key[1] & ((1 << TID_BITS) - 1), ts, e["name"])].append((ts, dur, e, key))
-    drawn = 0
+            by_start[(key[0], tid_of(key[1]), ts, e["name"])].append((ts, dur, e, key))
+    drawn = missing = 0
     for r in evs:
         start, total = r["start"], r["total"]
         cands = by_start.get((r["pid"], r["tid"], start, r["kind"] + " event"), [])
         match = [c for c in cands if c[1] == total and c[2].get("args", {}).get("total_ns") == total]
         if not match:
-            bad("record %s %s/%s start %d: no '%s event' slice over its total %d" % (
-                r["kind"], r["pid"], r["tid"], start, r["kind"], total))
+            missing += 1
             continue
         drawn += 1
         ts, dur, e, key = match[0]
@@ -180,7 +182,7 @@ def main(argv):
     for key, sl in tracks.items():
         for ts, dur, e in sl:
             if e.get("cat") == "send":
-                send_slices.setdefault((key[0], key[1] & ((1 << TID_BITS) - 1), ts), []).append((dur, e))
+                send_slices.setdefault((key[0], tid_of(key[1]), ts), []).append((dur, e))
     for s in sends:
         got = send_slices.get((s["pid"], s["tid"], s["start"]), [])
         if not any(d == s["ts"] - s["start"] and e["name"] == s["call"] for d, e in got):
@@ -215,14 +217,18 @@ def main(argv):
 
     od = doc.get("otherData", {})
     left = od.get("left_out", 0)
-    overl = sum(1 for key, sl in tracks.items() if key[1] >> TID_BITS
+    overl = sum(1 for key, sl in tracks.items() if key[1] in extra
                 for _, _, e in sl if e.get("cat") == "event")
+    for vt in extra:
+        if vt < 1 << 22:
+            bad("extra track %d: not above every real tid" % vt)
     for k, want in (("events", len(evs)), ("sends", len(sends)), ("flows", nflows),
                     ("overlapping", overl)):
         if od.get(k) != want:
             bad("otherData.%s = %r, want %d" % (k, od.get(k), want))
-    if drawn + left != len(evs):
-        bad("%d of %d records drawn, %s left out" % (drawn, len(evs), left))
+    if drawn + left != len(evs) or missing != left:
+        bad("%d of %d records drawn, %d without their slice, otherData.left_out %s" % (
+            drawn, len(evs), missing, left))
     return drawn, len(sends), nflows, overl
 
 

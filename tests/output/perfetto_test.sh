@@ -7,8 +7,11 @@
 #      tests/output/perfetto_check.py, and the checker rejects a trace
 #      whose stage was moved or whose flow lost its end;
 #   2. bad input: one line, non-zero, and no trace file left behind;
-#   3. as root, a real traced run of evload (run --perfetto, and the same
-#      records again through `evtrace report --events F --perfetto OUT`).
+#   3. as root, real traced runs of evload: ping-pong (eventfd, signalfd) and
+#      a pipe flood, the records also saved with --events: the trace checks
+#      against them, every event the report counts is drawn, and the same
+#      records give the same trace again through `evtrace report --events F
+#      --perfetto OUT`; --perfetto alone leaves no temporary file behind.
 set -u
 EVTRACE=${EVTRACE:-build/evtrace}
 EVLOAD=${EVLOAD:-build/evload}
@@ -29,10 +32,10 @@ def ev(kind, pid, tid, start, send=0, wake=0, ret=0, disp=0, total=None, wt="non
         total = send + wake + ret + disp
     out.write(json.dumps({"ts": start + total, "kind": kind, "pid": pid, "tid": tid, "send": send,
         "wake": wake, "return": ret, "dispatch": disp, "total": total, "timer_late": late,
-        "wake_type": wt, "coalesced": coal, "start": start}) + "\n")
+        "wake_type": wt, "coalesced": coal, "start": start, "comm": "rx%d" % tid}) + "\n")
 def snd(pid, tid, start, cost, call="write"):
     out.write(json.dumps({"type": "send", "ts": start + cost, "start": start, "pid": pid,
-        "tid": tid, "call": call}) + "\n")
+        "tid": tid, "call": call, "comm": "tx\"%d" % tid}) + "\n")
 t = 5_000_000_123
 # ping-pong between threads 101 and 102 of process 100: each answers from
 # its callback, after the dispatch stage ended
@@ -69,6 +72,7 @@ t += 10_000
 ev("eventfd", 600, 601, t, send=1, wake=5, ret=3, disp=0, wt="same_cpu")
 ev("pipe", 600, 601, t + 100, total=1)
 PY
+python3 "$here/validate_json.py" events "$tmp/synth.events" || fail "synthetic records: off the schema"
 if "$EVTRACE" report --events "$tmp/synth.events" --perfetto "$tmp/synth.json" 2>"$tmp/err"; then
 	check "$tmp/synth.json" "$tmp/synth.events" --min-flows 50 || fail "synthetic records: the trace does not check"
 	python3 - "$tmp/synth.json" <<'PY' || fail "synthetic records: the layout is not the expected one"
@@ -83,6 +87,9 @@ assert od["flows"] == 50 + 40 + 1 + 1, od
 assert od["overlapping"] >= 39 and od["left_out"] == 0, od
 names = {e["args"]["name"] for e in d["traceEvents"] if e["ph"] == "M"}
 assert any("overlapping #1" in n for n in names), names
+# a thread's name is its records' comm (quotes and all), the process its main thread's
+assert 'tx"201 201' in names and "rx202 202" in names and "pid 200" in names, sorted(names)
+
 sig = [e for e in d["traceEvents"] if e.get("name") == "signal event"]
 assert len(sig) == 1 and sig[0]["tid"] != 302, "the signal event should leave 302's track to its kill()"
 pipe = [e for e in d["traceEvents"] if e.get("name") == "pipe event" and e["args"]["total_ns"] == 2000]
@@ -141,7 +148,7 @@ expect 2 run --perfetto
 
 # ---- 3. a real traced run
 if [ "$(id -u)" = 0 ]; then
-	for kind in eventfd pipe signalfd; do
+	for kind in eventfd signalfd; do
 		f=$tmp/run-$kind
 		"$EVTRACE" run --events "$f.events" --perfetto "$f.json" --json "$f.report" -- \
 			"$EVLOAD" "$kind" --pattern pingpong --count 500 --cpu same >"$f.out" 2>"$f.err"
@@ -165,13 +172,34 @@ if got != want or r["ringbuf"]["dropped"]:
     print("    %d events drawn, the report counts %d (dropped %d)" % (got, want, r["ringbuf"]["dropped"]))
     sys.exit(1)
 PY
+		[ "$kind" = eventfd ] || continue
+		# the same records again, from the file
 		"$EVTRACE" report --events "$f.events" --perfetto "$f.again.json" 2>"$f.err2" ||
 			fail "report --events --perfetto ($kind): $(cat "$f.err2")"
-		check "$f.again.json" "$f.events" >/dev/null || fail "report --events --perfetto ($kind): the trace does not check"
+		cmp -s "$f.json" "$f.again.json" || fail "report --events --perfetto ($kind): not the trace run wrote"
 	done
+	# a flood: events queue up while the receiver is busy (extra tracks)
+	f=$tmp/flood
+	"$EVTRACE" run --events "$f.events" --perfetto "$f.json" --json "$f.report" -- \
+		"$EVLOAD" pipe --pattern flood --count 3000 >"$f.out" 2>"$f.err"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "run --perfetto (pipe flood): exit $rc: $(tail -3 "$f.err")"
+	else
+		check "$f.json" "$f.events" || fail "run --perfetto (pipe flood): the trace does not check"
+		python3 -c '
+import json, sys
+t, r = json.load(open(sys.argv[1]))["otherData"], json.load(open(sys.argv[2]))
+ok = t["events"] == r["mechanisms"]["pipe"]["events"] and t["left_out"] == 0
+ok = ok and t["events"] == r["ringbuf"]["records"]
+sys.exit(0 if ok else 1)' "$f.json" "$f.report" || fail "run --perfetto (pipe flood): events drawn differ from the report"
+	fi
 	# --perfetto alone: the records go to a temporary file, removed after
+	before=$(ls "${TMPDIR:-/tmp}" | grep -c '^evtrace-events\.')
 	"$EVTRACE" run --perfetto "$tmp/alone.json" -- "$EVLOAD" eventfd --pattern pingpong --count 200 \
 		>/dev/null 2>"$tmp/alone.err" || fail "run --perfetto alone: $(cat "$tmp/alone.err")"
+	after=$(ls "${TMPDIR:-/tmp}" | grep -c '^evtrace-events\.')
+	[ "$after" -le "$before" ] || fail "run --perfetto alone: its temporary records file was left behind"
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["otherData"]["events"] >= 400' \
 		"$tmp/alone.json" || fail "run --perfetto alone: fewer than the 400 events"
 else

@@ -26,7 +26,9 @@ BENCH = os.path.join(HERE, "bench_fixture.json")
 
 EVENT = {"ts": 3984404280215, "kind": "eventfd", "pid": 15262, "tid": 15262, "send": 20871,
          "wake": 3866, "return": 4607, "dispatch": 0, "total": 29344, "timer_late": 0,
-         "wake_type": "same_cpu", "coalesced": 0}
+         "wake_type": "same_cpu", "coalesced": 0, "start": 3984404250871, "comm": "evload"}
+SEND = {"type": "send", "ts": 3984404252871, "start": 3984404250871, "pid": 15262, "tid": 15263,
+        "call": "write", "comm": "evload"}
 
 failures = []
 cases = 0
@@ -193,6 +195,7 @@ def events_cases():
     timer = dict(EVENT, kind="timerfd", send=52000, wake=0, timer_late=51000, wake_type="none",
                  coalesced=2)
     expect("events", True, "two records", [EVENT, timer])
+    expect("events", True, "events and sends", [SEND, EVENT, dict(SEND, call="tgkill", comm="")])
     expect("events", True, "an empty file", text="")
     bad = [
         ("an unknown kind", dict(EVENT, kind="futex")),
@@ -202,6 +205,12 @@ def events_cases():
         ("an extra key", dict(EVENT, colour="blue")),
         ("a pid beyond pid_max", dict(EVENT, pid=1 << 23)),
         ("a missing ts", {k: v for k, v in EVENT.items() if k != "ts"}),
+        ("a missing start", {k: v for k, v in EVENT.items() if k != "start"}),
+        ("a comm of 16 bytes", dict(EVENT, comm="a" * 16)),
+        ("a send of an unknown call", dict(SEND, call="sendmsg")),
+        ("a send without pid", {k: v for k, v in SEND.items() if k != "pid"}),
+        ("a send with an event's stage", dict(SEND, total=5)),
+        ("type 'recv'", dict(SEND, type="recv")),
     ]
     for what, rec in bad:
         expect("events", False, what + " (second line)", [EVENT, rec])

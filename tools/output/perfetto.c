@@ -11,18 +11,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#define TID_SHIFT 22            /* pid_max is at most 2^22 */
-#define MAX_LANE 1023           /* (lane << 22 | tid) stays a uint32 */
+#define LANE_BASE (1u << 22)    /* extra tracks' tids: above pid_max (at most 2^22) */
+#define MAX_SEND_LANES 64       /* a thread's overlapping syscalls (never seen) */
 #define MAX_LINE (1u << 16)
 
 struct perfetto_out {
@@ -34,8 +32,9 @@ struct perfetto_out {
 struct pf_send {
 	uint64_t start, end;
 	uint32_t pid, tid;
-	int call;               /* syscall number */
-	int lane;
+	char call[24];          /* the syscall's name */
+	char comm[17];          /* the sender's, "" if the record has none */
+	uint32_t vt;            /* its track: tid, or an extra track's */
 	bool used;              /* an event's flow starts here */
 };
 
@@ -46,8 +45,15 @@ struct pf_event {
 	uint32_t pid, tid, coalesced;
 	int kind;
 	int wake;               /* 0 none, 1 same CPU, 2 cross CPU */
-	int lane;               /* -1: left out */
+	uint32_t vt;            /* its track: tid, or an extra track's; 0: left out */
 	long send;              /* index in sends, or -1 */
+	char comm[17];          /* the receiver's, "" if the record has none */
+};
+
+/* The extra tracks: LANE_BASE + i is lanes[i], the n-th extra track of
+ * thread tid. */
+struct pf_lane {
+	uint32_t pid, tid, n;
 };
 
 struct pf_data {
@@ -55,6 +61,8 @@ struct pf_data {
 	size_t nev, capev;
 	struct pf_send *snd;
 	size_t nsnd, capsnd;
+	struct pf_lane *lane;
+	size_t nlane, caplane;
 };
 
 /* One Trace Event, kept as its text until everything is sorted. */
@@ -178,36 +186,22 @@ static const char *get_str(struct json_object *o, const char *key)
 	return json_object_get_string(f);
 }
 
-static const struct {
-	int nr;
-	const char *name;
-} calls[] = {
-	{ SYS_write, "write" },
-	{ SYS_writev, "writev" },
-	{ SYS_kill, "kill" },
-	{ SYS_tkill, "tkill" },
-	{ SYS_tgkill, "tgkill" },
-	{ SYS_rt_sigqueueinfo, "rt_sigqueueinfo" },
-	{ SYS_rt_tgsigqueueinfo, "rt_tgsigqueueinfo" },
-#ifdef SYS_pidfd_send_signal
-	{ SYS_pidfd_send_signal, "pidfd_send_signal" },
-#endif
-};
-
-static int call_from_name(const char *s)
+/* "comm", optional: a task name as the kernel keeps it (at most 15 bytes). */
+static int get_comm(struct json_object *o, char *dst, size_t len, const char **why)
 {
-	for (size_t i = 0; s && i < sizeof(calls) / sizeof(calls[0]); i++)
-		if (!strcmp(s, calls[i].name))
-			return calls[i].nr;
-	return -1;
-}
+	struct json_object *f;
+	const char *c;
 
-static const char *call_name(int nr)
-{
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		if (calls[i].nr == nr)
-			return calls[i].name;
-	return "send";
+	dst[0] = '\0';
+	if (!json_object_object_get_ex(o, "comm", &f))
+		return 0;
+	c = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
+	if (!c || strlen(c) >= len) {
+		*why = "\"comm\" not a task name";
+		return -EINVAL;
+	}
+	snprintf(dst, len, "%s", c);
+	return 0;
 }
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -243,12 +237,18 @@ static int parse_line(struct pf_data *d, struct json_object *o, const char **why
 			return -ENOMEM;
 		p = &d->snd[d->nsnd];
 		memset(p, 0, sizeof(*p));
+		s = get_str(o, "call");
 		if (!get_u64(o, "start", &p->start) || !get_u64(o, "ts", &p->end) ||
 		    !get_u32(o, "pid", &p->pid) || !get_u32(o, "tid", &p->tid) ||
-		    (p->call = call_from_name(get_str(o, "call"))) < 0 || p->end < p->start) {
-			*why = "not a send record (start, ts >= start, pid, tid, call)";
+		    !s || !*s || strlen(s) >= sizeof(p->call) ||
+		    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s) ||
+		    p->end < p->start) {
+			*why = "not a send record (start, ts >= start, pid, tid, call: a syscall's name)";
 			return -EINVAL;
 		}
+		snprintf(p->call, sizeof(p->call), "%s", s);
+		if (get_comm(o, p->comm, sizeof(p->comm), why))
+			return -EINVAL;
 		d->nsnd++;
 		return 0;
 	}
@@ -291,6 +291,8 @@ static int parse_line(struct pf_data *d, struct json_object *o, const char **why
 			*why = "start + total overflows";
 			return -EINVAL;
 		}
+		if (get_comm(o, e->comm, sizeof(e->comm), why))
+			return -EINVAL;
 		d->nev++;
 	}
 	return 0;
@@ -402,105 +404,163 @@ static int cmp_idx_start(const void *a, const void *b, void *ctx)
 	return (x > y) - (x < y);
 }
 
+/* An extra track of thread (pid, tid): its tid, or 0 when there are no
+ * more (2^32 - 2^22 of them). */
+static uint32_t new_lane(struct pf_data *d, uint32_t pid, uint32_t tid, uint32_t n)
+{
+	if (d->nlane >= UINT32_MAX - LANE_BASE ||
+	    grow((void **)&d->lane, &d->caplane, d->nlane, sizeof(*d->lane)))
+		return 0;
+	d->lane[d->nlane] = (struct pf_lane){ pid, tid, n };
+	return LANE_BASE + (uint32_t)d->nlane++;
+}
+
+/* A min-heap of a thread's extra tracks by the end of their last event. */
+struct lane_end {
+	uint64_t end;
+	uint32_t vt;
+};
+
+static void heap_push(struct lane_end *h, size_t *n, struct lane_end x)
+{
+	size_t i = (*n)++;
+
+	while (i && h[(i - 1) / 2].end > x.end) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = x;
+}
+
+static struct lane_end heap_pop(struct lane_end *h, size_t *n)
+{
+	struct lane_end top = h[0], x = h[--*n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && h[c + 1].end < h[c].end)
+			c++;
+		if (h[c].end >= x.end)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n)
+		h[i] = x;
+	return top;
+}
+
 /*
- * Every thread's track: its sending syscalls, then the events it received,
- * each event on the first lane where it overlaps nothing (lane 0: the
- * thread's own track, shared with its syscalls). 0 or -ENOMEM.
+ * Every thread's track: its sending syscalls, then the events it received:
+ * each on the thread's own track when it overlaps nothing there, else on
+ * the extra track of the thread that is free the earliest, else on a new
+ * one (as few extra tracks as the most events at once need). 0 or -ENOMEM.
  */
 static int layout(struct pf_data *d, struct perfetto_stats *st)
 {
-	uint64_t *send_end = calloc(MAX_LANE + 1, sizeof(uint64_t));
-	uint64_t *ev_end = calloc(MAX_LANE + 1, sizeof(uint64_t));
 	/* the lane-0 syscalls of the thread at hand: they do not overlap, so
 	 * their ends ascend with their starts */
 	const struct pf_send **own = malloc((d->nsnd + 1) * sizeof(*own));
+	struct lane_end *heap = malloc((d->nev + 1) * sizeof(*heap));
 	size_t i = 0, j = 0;
 
-	if (!send_end || !ev_end || !own) {
-		free(send_end);
-		free(ev_end);
+	if (!own || !heap) {
 		free(own);
+		free(heap);
 		return -ENOMEM;
 	}
 	qsort(d->snd, d->nsnd, sizeof(*d->snd), cmp_send);
 	qsort(d->ev, d->nev, sizeof(*d->ev), cmp_event);
 	while (i < d->nsnd || j < d->nev) {
-		size_t s1 = i, e1 = j, nown = 0;
-		int nsl = 0;
-		uint64_t key;
+		struct lane_end sl[MAX_SEND_LANES];
+		size_t s1 = i, e1 = j, nown = 0, nheap = 0, nsl = 0;
+		uint64_t key, end0 = 0, send0 = 0;
+		uint32_t pid, tid, extra = 0;
 
 		if (j >= d->nev || (i < d->nsnd && thread_key(d->snd[i].pid, d->snd[i].tid) <
 						    thread_key(d->ev[j].pid, d->ev[j].tid)))
 			key = thread_key(d->snd[i].pid, d->snd[i].tid);
 		else
 			key = thread_key(d->ev[j].pid, d->ev[j].tid);
+		pid = (uint32_t)(key >> 32);
+		tid = (uint32_t)key;
 		while (s1 < d->nsnd && thread_key(d->snd[s1].pid, d->snd[s1].tid) == key)
 			s1++;
 		while (e1 < d->nev && thread_key(d->ev[e1].pid, d->ev[e1].tid) == key)
 			e1++;
-		memset(send_end, 0, (MAX_LANE + 1) * sizeof(uint64_t));
-		memset(ev_end, 0, (MAX_LANE + 1) * sizeof(uint64_t));
-		/* the syscalls: one lane, unless two overlap (they cannot on one
-		 * thread; a clock quirk would still not break the nesting) */
+		/* the syscalls: the thread's track, unless two overlap (they
+		 * cannot on one thread; a clock quirk would still not break the
+		 * nesting): then tracks of their own */
 		for (size_t k = i; k < s1; k++) {
 			struct pf_send *s = &d->snd[k];
-			int l = 0;
+			size_t l;
 
-			while (l < nsl && l < MAX_LANE && send_end[l] > s->start)
-				l++;
-			if (l == nsl)
-				nsl++;
-			s->lane = l;
-			if (s->end > send_end[l])
-				send_end[l] = s->end;
-			if (l == 0)
+			if (send0 <= s->start) {
+				s->vt = tid;
+				send0 = s->end;
 				own[nown++] = s;
+				continue;
+			}
+			for (l = 0; l < nsl && sl[l].end > s->start; l++)
+				;
+			if (l == nsl) {
+				if (nsl == MAX_SEND_LANES || !(sl[l].vt = new_lane(d, pid, tid, ++extra)))
+					goto oom;
+				nsl++;
+			}
+			sl[l].end = s->end;
+			s->vt = sl[l].vt;
 		}
 		for (size_t k = j; k < e1; k++) {
 			struct pf_event *e = &d->ev[k];
 			uint64_t end = e->start + e->total;
-			int l;
+			struct lane_end x;
 
-			for (l = 0; l <= MAX_LANE; l++) {
-				if (ev_end[l] > e->start)
-					continue;
-				if (l > 0 && send_end[l] > e->start)
-					continue;	/* beside a rare extra syscall lane */
-				if (l == 0 && nown) {
-					/* the first own syscall ending after the start
-					 * must begin at or after the end */
-					size_t lo = 0, hi = nown;
+			if (end0 <= e->start) {
+				/* the first own syscall ending after the start
+				 * must begin at or after the end */
+				size_t lo = 0, hi = nown;
 
-					while (lo < hi) {
-						size_t mid = lo + (hi - lo) / 2;
+				while (lo < hi) {
+					size_t mid = lo + (hi - lo) / 2;
 
-						if (own[mid]->end <= e->start)
-							lo = mid + 1;
-						else
-							hi = mid;
-					}
-					if (lo < nown && own[lo]->start < end)
-						continue;
+					if (own[mid]->end <= e->start)
+						lo = mid + 1;
+					else
+						hi = mid;
 				}
-				break;
+				if (lo >= nown || own[lo]->start >= end) {
+					e->vt = tid;
+					end0 = end;
+					continue;
+				}
 			}
-			if (l > MAX_LANE) {
-				e->lane = -1;
+			if (nheap && heap[0].end <= e->start) {
+				x = heap_pop(heap, &nheap);
+			} else if (!(x.vt = new_lane(d, pid, tid, ++extra))) {
+				e->vt = 0;
 				st->left_out++;
 				continue;
 			}
-			e->lane = l;
-			ev_end[l] = end;
-			if (l > 0)
-				st->overlapping++;
+			x.end = end;
+			heap_push(heap, &nheap, x);
+			e->vt = x.vt;
+			st->overlapping++;
 		}
 		i = s1;
 		j = e1;
 	}
-	free(send_end);
-	free(ev_end);
 	free(own);
+	free(heap);
 	return 0;
+oom:
+	free(own);
+	free(heap);
+	return -ENOMEM;
 }
 
 /* Each event's send: the syscall that entered at the event's start (a
@@ -521,7 +581,7 @@ static int match_sends(struct pf_data *d)
 		struct pf_event *e = &d->ev[k];
 		size_t lo = 0, hi = d->nsnd;
 
-		if (e->kind == EVT_KIND_TIMERFD || e->lane < 0)
+		if (e->kind == EVT_KIND_TIMERFD || !e->vt)
 			continue;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -573,12 +633,6 @@ static int cmp_item(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* A JSON string of s (comm names may hold anything). */
 static char *jstr(const char *s)
@@ -591,11 +645,6 @@ static char *jstr(const char *s)
 }
 
 #define US(ns) (unsigned long long)((ns) / 1000), (unsigned)((ns) % 1000)
-
-static uint32_t lane_tid(uint32_t tid, int lane)
-{
-	return (uint32_t)lane << TID_SHIFT | tid;
-}
 
 static void slice(struct pf_items *it, uint32_t pid, uint32_t tid, const char *name, const char *cat,
 		  uint64_t ts, uint64_t dur, const char *args)
@@ -645,34 +694,58 @@ static void name_meta(struct pf_items *it, const char *what, uint32_t pid, uint3
 }
 
 /* Names for every process and thread (and extra lane) that has a slice. */
+struct pf_track {
+	uint64_t key;           /* pid << 32 | its tid (or an extra track's) */
+	const char *comm;       /* from a record of it, or "" */
+};
+
+static int cmp_track(const void *a, const void *b)
+{
+	const struct pf_track *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	/* a named one first */
+	return !x->comm[0] - !y->comm[0];
+}
+
+/* Names for every process and thread (and extra track) with a slice: the
+ * comm its records carry, else /proc's, else the hint's (the process). */
 static void names(struct pf_items *it, const struct pf_data *d, const struct perfetto_hint *hint)
 {
-	uint64_t *keys = malloc((d->nev + d->nsnd + 1) * sizeof(*keys));
+	struct pf_track *tr = malloc((d->nev + d->nsnd + 1) * sizeof(*tr));
 	size_t n = 0;
-	uint32_t last_pid = 0;
-	bool have_pid = false;
 
-	if (!keys) {
+	if (!tr) {
 		it->oom = true;
 		return;
 	}
-	/* (pid, tid, lane) of every track, deduplicated */
 	for (size_t i = 0; i < d->nev; i++)
-		if (d->ev[i].lane >= 0)
-			keys[n++] = (uint64_t)d->ev[i].pid << 32 | lane_tid(d->ev[i].tid, d->ev[i].lane);
+		if (d->ev[i].vt)
+			tr[n++] = (struct pf_track){ (uint64_t)d->ev[i].pid << 32 | d->ev[i].vt,
+						     d->ev[i].comm };
 	for (size_t i = 0; i < d->nsnd; i++)
-		keys[n++] = (uint64_t)d->snd[i].pid << 32 | lane_tid(d->snd[i].tid, d->snd[i].lane);
-	qsort(keys, n, sizeof(*keys), cmp_u64);
+		tr[n++] = (struct pf_track){ (uint64_t)d->snd[i].pid << 32 | d->snd[i].vt,
+					     d->snd[i].comm };
+	qsort(tr, n, sizeof(*tr), cmp_track);
 	for (size_t i = 0; i < n; i++) {
-		uint32_t pid = (uint32_t)(keys[i] >> 32), vt = (uint32_t)keys[i];
-		uint32_t tid = vt & ((1u << TID_SHIFT) - 1);
-		int lane = (int)(vt >> TID_SHIFT);
+		uint32_t pid = (uint32_t)(tr[i].key >> 32), vt = (uint32_t)tr[i].key;
+		const struct pf_lane *lane = vt >= LANE_BASE ? &d->lane[vt - LANE_BASE] : NULL;
+		uint32_t tid = lane ? lane->tid : vt;
 		char comm[64], label[160];
 
-		if (i && keys[i] == keys[i - 1])
+		if (i && tr[i].key == tr[i - 1].key)
 			continue;
-		if (!have_pid || pid != last_pid) {
-			read_comm(pid, 0, comm, sizeof(comm));
+		if (!i || pid != (uint32_t)(tr[i - 1].key >> 32)) {
+			/* the process: its main thread's comm, as ps shows it */
+			comm[0] = '\0';
+			for (size_t j = i; j < n && (uint32_t)(tr[j].key >> 32) == pid; j++)
+				if ((uint32_t)tr[j].key == pid && tr[j].comm[0]) {
+					snprintf(comm, sizeof(comm), "%s", tr[j].comm);
+					break;
+				}
+			if (!comm[0])
+				read_comm(pid, 0, comm, sizeof(comm));
 			if (!comm[0] && hint && hint->pid > 0 && (uint32_t)hint->pid == pid && hint->name)
 				snprintf(comm, sizeof(comm), "%s", hint->name);
 			if (comm[0])
@@ -680,17 +753,17 @@ static void names(struct pf_items *it, const struct pf_data *d, const struct per
 			else
 				snprintf(label, sizeof(label), "pid %u", pid);
 			name_meta(it, "process_name", pid, pid, label);
-			last_pid = pid;
-			have_pid = true;
 		}
-		read_comm(pid, tid, comm, sizeof(comm));
+		snprintf(comm, sizeof(comm), "%s", tr[i].comm);
+		if (!comm[0])
+			read_comm(pid, tid, comm, sizeof(comm));
 		snprintf(label, sizeof(label), "%s%s%u%s", comm, comm[0] ? " " : "tid ", tid,
 			 lane ? " overlapping" : "");
 		if (lane)
-			snprintf(label + strlen(label), sizeof(label) - strlen(label), " #%d", lane);
+			snprintf(label + strlen(label), sizeof(label) - strlen(label), " #%u", lane->n);
 		name_meta(it, "thread_name", pid, vt, label);
 	}
-	free(keys);
+	free(tr);
 }
 
 static void event_items(struct pf_items *it, const struct pf_data *d, size_t k,
@@ -698,7 +771,7 @@ static void event_items(struct pf_items *it, const struct pf_data *d, size_t k,
 {
 	const struct pf_event *e = &d->ev[k];
 	static const char *const wake_names[3] = { "none", "same_cpu", "cross_cpu" };
-	uint32_t vt = lane_tid(e->tid, e->lane);
+	uint32_t vt = e->vt;
 	uint64_t at = e->start, sum = 0, tgt_ts = 0, tgt_dur = 0;
 	char name[64], args[512];
 	bool woken = e->st[0] || e->st[1] || e->st[2];
@@ -746,7 +819,7 @@ static void event_items(struct pf_items *it, const struct pf_data *d, size_t k,
 
 		if (asprintf(&t, "{\"ph\":\"s\",\"pid\":%u,\"tid\":%u,\"name\":\"send\",\"cat\":\"flow\","
 				 "\"id\":%zu,\"ts\":%llu.%03u}",
-			     s->pid, lane_tid(s->tid, s->lane), k + 1, US(from)) < 0)
+			     s->pid, s->vt, k + 1, US(from)) < 0)
 			t = NULL;
 		add_item(it, from, 0, 2, t);
 		t = NULL;
@@ -785,11 +858,11 @@ int perfetto_write(struct perfetto_out *o, const char *events_path,
 		char args[96];
 
 		snprintf(args, sizeof(args), "\"ns\":%llu", (unsigned long long)(s->end - s->start));
-		slice(&it, s->pid, lane_tid(s->tid, s->lane), call_name(s->call), "send", s->start,
+		slice(&it, s->pid, s->vt, s->call, "send", s->start,
 		      s->end - s->start, args);
 	}
 	for (size_t k = 0; k < d.nev; k++)
-		if (d.ev[k].lane >= 0)
+		if (d.ev[k].vt)
 			event_items(&it, &d, k, &st);
 	if (it.oom)
 		goto oom;
@@ -805,8 +878,13 @@ int perfetto_write(struct perfetto_out *o, const char *events_path,
 	for (size_t i = 0; i < it.n; i++)
 		fprintf(f, "%s%s\n", it.v[i].text, i + 1 < it.n ? "," : "");
 	fprintf(f, "],\n\"otherData\":{\"tool\":\"evtrace\",\"clock\":\"CLOCK_MONOTONIC\","
-		   "\"events\":%zu,\"sends\":%zu,\"flows\":%zu,\"overlapping\":%zu,\"left_out\":%zu}}\n",
+		   "\"events\":%zu,\"sends\":%zu,\"flows\":%zu,\"overlapping\":%zu,\"left_out\":%zu,"
+		   "\"extra_tracks\":[",
 		st.events, st.sends, st.flows, st.overlapping, st.left_out);
+	/* [track tid, thread tid]: which thread each extra track belongs to */
+	for (size_t i = 0; i < d.nlane; i++)
+		fprintf(f, "%s[%u,%u]", i ? "," : "", LANE_BASE + (unsigned)i, d.lane[i].tid);
+	fprintf(f, "]}}\n");
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		r = -(errno ? errno : EIO);
 		goto io;
@@ -840,5 +918,6 @@ out:
 	free(it.v);
 	free(d.ev);
 	free(d.snd);
+	free(d.lane);
 	return r;
 }

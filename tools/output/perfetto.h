@@ -17,9 +17,10 @@
  * Slices of one track nest strictly. Events that overlap on a thread (a
  * queue of them waiting while the receiver was busy) cannot nest there:
  * the ones that do not fit go to extra tracks of the same process, named
- * "<thread> overlapping #N" (their tid is N * 2^22 + tid, above any real
- * tid). Timestamps are CLOCK_MONOTONIC in microseconds with three decimals
- * (exact nanoseconds).
+ * "<thread> overlapping #N", as few as the most events at once need (their
+ * tids lie above pid_max; otherData.extra_tracks maps each to its thread).
+ * Timestamps are CLOCK_MONOTONIC in microseconds with three decimals (exact
+ * nanoseconds).
  */
 #ifndef EVTRACE_PERFETTO_H
 #define EVTRACE_PERFETTO_H
@@ -40,7 +41,7 @@ struct perfetto_stats {
 	size_t events, sends;   /* records read */
 	size_t flows;           /* events with a flow from their send */
 	size_t overlapping;     /* events drawn on an extra track */
-	size_t left_out;        /* events overlapping more than the extra tracks hold */
+	size_t left_out;        /* events past the 2^32 - 2^22 extra tracks (none) */
 };
 
 /* Creates path's temporary file beside it now, so that a bad path is an

@@ -350,6 +350,42 @@ int tracer_attach_usdt(struct tracer *t, const char *binary)
 
 /* ---- per-event records ------------------------------------------------------ */
 
+/* A task's comm as a JSON string: any byte may be in it (bytes past ASCII
+ * as \u00XX, so that the line stays valid UTF-8). */
+static void put_comm(FILE *f, const char *comm, size_t len)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < len && comm[i]; i++) {
+		unsigned char ch = (unsigned char)comm[i];
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* The sending syscalls' names, for send records. */
+static const char *send_call(unsigned int nr)
+{
+	switch (nr) {
+	case SYS_write: return "write";
+	case SYS_writev: return "writev";
+	case SYS_kill: return "kill";
+	case SYS_tkill: return "tkill";
+	case SYS_tgkill: return "tgkill";
+	case SYS_rt_sigqueueinfo: return "rt_sigqueueinfo";
+	case SYS_rt_tgsigqueueinfo: return "rt_tgsigqueueinfo";
+#ifdef SYS_pidfd_send_signal
+	case SYS_pidfd_send_signal: return "pidfd_send_signal";
+#endif
+	default: return "send";
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct tracer *t = ctx;
@@ -357,14 +393,27 @@ static int on_record(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*r))
 		return 0;
+	if (r->type == EVT_REC_SEND) {
+		/* not an event: ringbuf.records counts events only */
+		fprintf(t->events, "{\"type\":\"send\",\"ts\":%llu,\"start\":%llu,\"pid\":%u,"
+			"\"tid\":%u,\"call\":\"%s\",\"comm\":", r->ts, r->start, r->pid, r->tid,
+			send_call(r->nr));
+		put_comm(t->events, r->comm, sizeof(r->comm));
+		fputs("}\n", t->events);
+		return 0;
+	}
 	t->records++;
 	fprintf(t->events,
 		"{\"ts\":%llu,\"kind\":\"%s\",\"pid\":%u,\"tid\":%u,\"send\":%llu,"
 		"\"wake\":%llu,\"return\":%llu,\"dispatch\":%llu,\"total\":%llu,"
-		"\"timer_late\":%llu,\"wake_type\":\"%s\",\"coalesced\":%u}\n",
+		"\"timer_late\":%llu,\"wake_type\":\"%s\",\"coalesced\":%u,\"start\":%llu,"
+		"\"comm\":",
 		r->ts, r->kind < EVT_KIND_MAX ? kind_names[r->kind] : "?", r->pid, r->tid,
 		r->send_ns, r->wake_ns, r->return_ns, r->dispatch_ns, r->total_ns, r->late_ns,
-		r->wake == 1 ? "same_cpu" : r->wake == 2 ? "cross_cpu" : "none", r->coalesced);
+		r->wake == 1 ? "same_cpu" : r->wake == 2 ? "cross_cpu" : "none", r->coalesced,
+		r->start);
+	put_comm(t->events, r->comm, sizeof(r->comm));
+	fputs("}\n", t->events);
 	return 0;
 }
 
@@ -465,7 +514,7 @@ static void build_config(const struct tracer_opts *opts, struct evt_config *cfg)
 	cfg->self_tgid = (unsigned int)getpid();
 	cfg->all = opts->all;
 	cfg->follow = opts->follow_forks;
-	cfg->events = opts->events_path != NULL;
+	cfg->events = !opts->events_path ? 0 : opts->send_records ? EVT_EVENTS_SENDS : 1;
 	/* EVTRACE_HOOKS_ONLY=1: every hook attached but its program returns
 	 * at once (the cost of the hooks alone: make bench-overhead's floor) */
 	cfg->hooks_only = getenv("EVTRACE_HOOKS_ONLY") && *getenv("EVTRACE_HOOKS_ONLY") == '1';
