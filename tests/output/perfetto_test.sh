@@ -11,7 +11,8 @@
 #      a pipe flood, the records also saved with --events: the trace checks
 #      against them, every event the report counts is drawn, and the same
 #      records give the same trace again through `evtrace report --events F
-#      --perfetto OUT`; --perfetto alone leaves no temporary file behind.
+#      --perfetto OUT`; attach -a --perfetto over an evload (and whatever
+#      else runs); --perfetto alone leaves no temporary file behind.
 set -u
 EVTRACE=${EVTRACE:-build/evtrace}
 EVLOAD=${EVLOAD:-build/evload}
@@ -193,6 +194,24 @@ t, r = json.load(open(sys.argv[1]))["otherData"], json.load(open(sys.argv[2]))
 ok = t["events"] == r["mechanisms"]["pipe"]["events"] and t["left_out"] == 0
 ok = ok and t["events"] == r["ringbuf"]["records"]
 sys.exit(0 if ok else 1)' "$f.json" "$f.report" || fail "run --perfetto (pipe flood): events drawn differ from the report"
+	fi
+	# attach -a: the whole system (other traffic included), evload started
+	# once the tracer is ready
+	f=$tmp/attach
+	"$EVTRACE" attach -a -d 30 --events "$f.events" --perfetto "$f.json" >"$f.out" 2>"$f.err" &
+	pid=$!
+	for i in $(seq 300); do
+		grep -q 'ready' "$f.err" && break
+		sleep 0.1
+	done
+	"$EVLOAD" eventfd --pattern pingpong --count 300 >/dev/null 2>&1 || fail "attach -a --perfetto: evload failed"
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "attach -a --perfetto: exit $rc: $(tail -3 "$f.err")"
+	else
+		check "$f.json" "$f.events" --min-flows 500 || fail "attach -a --perfetto: the trace does not check"
 	fi
 	# --perfetto alone: the records go to a temporary file, removed after
 	before=$(ls "${TMPDIR:-/tmp}" | grep -c '^evtrace-events\.')
