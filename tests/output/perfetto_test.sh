@@ -145,6 +145,14 @@ expect 1 report --events "$tmp/synth.events" --perfetto "$tmp/no/such/dir/t.json
 expect 2 report --events "$tmp/synth.events"
 expect 2 report --perfetto "$tmp/out.d/t.json"
 expect 2 run --perfetto
+# records without their sends: a timeline still, and a line saying what it lacks
+grep -v '"type": "send"' "$tmp/synth.events" >"$tmp/nosend.events"
+if "$EVTRACE" report --events "$tmp/nosend.events" --perfetto "$tmp/nosend.json" 2>"$tmp/err"; then
+	check "$tmp/nosend.json" "$tmp/nosend.events" >/dev/null || fail "records without sends: the trace does not check"
+	grep -q 'no send records' "$tmp/err" || fail "records without sends: no line saying so"
+else
+	fail "records without sends: $(cat "$tmp/err")"
+fi
 [ -z "$(ls -A "$tmp/out.d")" ] || fail "a failed timeline left files: $(ls -A "$tmp/out.d")"
 
 # ---- 3. a real traced run

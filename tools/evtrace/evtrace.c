@@ -563,8 +563,11 @@ static int perfetto_end(struct cli *c, const struct evtrace_settings *base, bool
 	if (r)
 		errline(c, "%s", err);
 	else if (write && st.left_out)
-		errline(c, "%zu events overlapped too many others on their thread: left out of %s",
-			st.left_out, c->perfetto_path);
+		errline(c, "%zu events left out of %s: no track left for them", st.left_out,
+			c->perfetto_path);
+	else if (write && c->is_report && st.events && !st.sends)
+		errline(c, "note: %s has no send records (saved without --perfetto): the timeline "
+			"has no sending syscalls and no flows", c->events_path);
 	return r;
 }
 
