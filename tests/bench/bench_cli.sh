@@ -89,7 +89,13 @@ fi
 mkdir "$tmp/t"
 TMPDIR="$tmp/t" "$EVTRACE" bench --evload "$tmp/evload-bench" >"$tmp/i.txt" 2>"$tmp/i.err" &
 pid=$!
-sleep 3
+# once its handler is in place (the "... mode, N trials" line): before it, a
+# background job of this non-interactive shell ignores SIGINT
+for i in $(seq 600); do
+	grep -q ' mode, ' "$tmp/i.err" && break
+	sleep 0.1
+done
+sleep 2
 kill -INT "$pid"
 wait "$pid"
 rc=$?
