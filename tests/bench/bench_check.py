@@ -5,12 +5,14 @@ Behaviour and structure only, never absolute timings: every mechanism has a
 row with kernel-measured figures, every claim of the classic table has a
 verdict from the allowed set, the kernel <= user invariant holds in every
 cross-check row (the flag and the numbers), the conditions are recorded.
+The mechanisms come from the C table (user/shared/mech.c), as
+tests/bench/mech_list.c prints it.
+
+Usage: bench_check.py BENCH.json BENCH.md TRIALS MECHS.json
 """
 import json
 import sys
 
-MECHS = ["signal", "sigwait", "signalfd", "eventfd", "timerfd", "pipe"]
-TABLE = ["signal", "eventfd", "timerfd", "signalfd"]
 COLUMNS = ["latency", "throughput", "complexity", "recommended for"]
 VERDICTS = {"holds", "contradicted", "not distinguishable"}
 
@@ -22,7 +24,15 @@ def check(cond, msg):
         errors.append(msg)
 
 
-def main(json_path, md_path, trials):
+def main(json_path, md_path, trials, mechs_path):
+    with open(mechs_path) as f:
+        table = json.load(f)
+    mechs = [m["name"] for m in table if m["traced"]]
+    classic = [m["name"] for m in table if m["classic"]]
+    baseline = [m["name"] for m in table if m["baseline"]]
+    labels = {m["name"]: m["label"] for m in table}
+    check(len(mechs) >= 2 and len(classic) == 4 and len(baseline) == 1,
+          f"mechanism table: {len(mechs)} traced, {len(classic)} classic, {len(baseline)} baseline")
     with open(json_path) as f:
         d = json.load(f)
 
@@ -42,15 +52,18 @@ def main(json_path, md_path, trials):
 
     # the rows: every mechanism measured, by the kernel and by evload
     rows = {r.get("mechanism"): r for r in d.get("rows", [])}
-    for m in MECHS:
+    for m in mechs:
         r = rows.get(m)
         check(r is not None, f"no row for {m}")
         if r is None:
             continue
+        check(r.get("label") == labels[m], f"{m}: label {r.get('label')!r}")
+        check(r.get("in_classic_table") is (m in classic), f"{m}: in_classic_table {r.get('in_classic_table')}")
+        check(r.get("baseline") is (m in baseline), f"{m}: baseline {r.get('baseline')}")
         lat = "timer" if m == "timerfd" else "same"
         sc = r.get("scenarios", {})
         want = {"timer", "flood"} if m == "timerfd" else {"same", "cross", "flood"}
-        if m == "pipe":
+        if m in baseline:
             want.add("paced")
         check(set(sc) == want, f"{m}: scenarios {sorted(sc)}")
         for name, v in sc.items():
@@ -87,7 +100,7 @@ def main(json_path, md_path, trials):
     # the census works: counted, not derived, for most mechanisms (a run may
     # lose its counter to another tool's tracepoint churn: it then says why)
     measured = sum(1 for r in rows.values() if r.get("syscalls", {}).get("source") == "measured")
-    check(measured >= len(MECHS) - 1, f"syscalls per event measured for {measured} mechanisms only")
+    check(measured >= len(mechs) - 1, f"syscalls per event measured for {measured} mechanisms only")
 
     # a verdict for every claim of the classic table
     claims = d.get("claims", [])
@@ -96,7 +109,7 @@ def main(json_path, md_path, trials):
         check(c.get("rule"), f"claim {c.get('id')}: no rule")
         check(c.get("measured"), f"claim {c.get('id')}: nothing measured")
     have = {(c.get("mechanism"), c.get("column")) for c in claims}
-    for m in TABLE:
+    for m in classic:
         for col in COLUMNS:
             check((m, col) in have, f"no verdict for {m} {col}")
     check(d.get("verdict_rule"), "no verdict_rule")
@@ -110,7 +123,7 @@ def main(json_path, md_path, trials):
         kp, up = c.get("kernel_p50_ns"), c.get("user_p50_ns")
         check(kp is not None and up is not None and kp <= up, f"{tag}: kernel p50 {kp} > user p50 {up}")
         check(c.get("trials") == trials and c.get("violations") == 0, f"{tag}: {c.get('violations')} violations")
-    check(seen == set(MECHS), f"cross-check rows for {sorted(seen)}")
+    check(seen == set(mechs), f"cross-check rows for {sorted(seen)}")
     check(d.get("crosscheck_ok") is True, "crosscheck_ok is not true")
 
     # the markdown: the tables
@@ -119,7 +132,7 @@ def main(json_path, md_path, trials):
     for needle in ("| mechanism | 1 CPU p50 |", "| mechanism | delivered/s |",
                    "| mechanism | claim | verdict | measured |",
                    "| mechanism | scenario | kernel p50 | user p50 |", "| condition | value |",
-                   "| signal (handler) |", "| pipe (baseline) |"):
+                   *(f"| {labels[m]} |" for m in mechs)):
         check(needle in md, f"markdown lacks {needle!r}")
 
     for e in errors:
@@ -128,4 +141,4 @@ def main(json_path, md_path, trials):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+    sys.exit(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]))

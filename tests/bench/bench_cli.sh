@@ -1,5 +1,5 @@
 #!/bin/bash
-# evtrace bench, end to end (issue 5): bad options give one line and a
+# evtrace bench, end to end: bad options give one line and a
 # non-zero exit; as root with the real tracers, a --quick run writes JSON and
 # markdown whose structure tests/bench/bench_check.py checks (rows for every
 # mechanism, a verdict for every claim, kernel <= user everywhere, the
@@ -7,6 +7,7 @@
 set -u
 EVTRACE=${EVTRACE:-build/evtrace}
 EVLOAD=${EVLOAD:-build/evload}
+MECH_LIST=${MECH_LIST:-build/tests/bench/mech_list}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -74,7 +75,8 @@ if [ "$rc" -ne 0 ]; then
 	fail "evtrace bench --quick: exit $rc"
 	tail -5 "$tmp/b.err" >&2
 else
-	python3 "$here/bench_check.py" "$tmp/b.json" "$tmp/b.md" 3 || fail "bench_check.py"
+	"$MECH_LIST" >"$tmp/mechs.json" || fail "$MECH_LIST: exit $?"
+	python3 "$here/bench_check.py" "$tmp/b.json" "$tmp/b.md" 3 "$tmp/mechs.json" || fail "bench_check.py"
 	python3 "$here/../output/validate_json.py" bench "$tmp/b.json" ||
 		fail "$tmp/b.json does not match docs/schema/bench.schema.json"
 	for s in "(1) The table as measured" "(2) Verdicts" "(3) Cross-check" "(4) Conditions"; do

@@ -362,6 +362,33 @@ static void test_user_fallback(void **state)
 	free(r);
 }
 
+/* The mechanism table every program names the mechanisms by. */
+static void test_mech_table(void **state)
+{
+	int classic = 0, baseline = 0;
+
+	(void)state;
+	for (int m = 0; m < MECH_COUNT; m++) {
+		assert_non_null(mech_table[m].name);
+		assert_non_null(mech_table[m].label);
+		assert_int_equal(mech_from_name(mech_table[m].name, false), m);
+		assert_int_equal(mech_from_name(mech_table[m].name, true), mech_traced(m) ? m : -1);
+		classic += mech_table[m].classic;
+		baseline += mech_table[m].baseline;
+	}
+	assert_int_equal(classic, 4);
+	assert_int_equal(baseline, 1);
+	assert_true(mech_table[EVT_KIND_PIPE].baseline);
+	assert_false(mech_traced(MECH_DAEMON));
+	assert_int_equal(mech_from_name("futex", false), -1);
+	assert_int_equal(mech_from_name(NULL, false), -1);
+	assert_null(mech_info(MECH_COUNT));
+	assert_string_equal(mech_name(-1, "?"), "?");
+	/* the bench's rows and claims print the labels, the JSON the names */
+	assert_string_equal(evt_kind_name(EVT_KIND_SIGNAL), mech_table[MECH_SIGNAL].name);
+	assert_string_equal(mech_table[EVT_KIND_SIGNAL].label, "signal (handler)");
+}
+
 static void test_dominant(void **state)
 {
 	struct bench_results *r = classic_machine(3);
@@ -702,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_claims_too_few),
 		cmocka_unit_test(test_claims_failed_trials),
 		cmocka_unit_test(test_user_fallback),
+		cmocka_unit_test(test_mech_table),
 		cmocka_unit_test(test_dominant),
 		cmocka_unit_test(test_complexity),
 		cmocka_unit_test(test_crosscheck),

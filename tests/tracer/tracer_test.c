@@ -22,6 +22,7 @@
 
 #include <bpf/bpf.h>
 
+#include "mech.h"
 #include "tracer.h"
 
 static const char *load_bin = "build/tests/tracer/tracer_load";
@@ -39,20 +40,9 @@ static int failures;
 		}                                                               \
 	} while (0)
 
-static const char *const kinds[EVT_KIND_MAX] = {
-	"signal", "sigwait", "signalfd", "eventfd", "timerfd", "pipe",
-};
 static const char *const stages[EVT_STAGE_MAX] = {
 	"send", "wake", "return", "dispatch", "total", "sender", "timer_late",
 };
-
-static int kind_of(const char *name)
-{
-	for (int i = 0; i < EVT_KIND_MAX; i++)
-		if (!strcmp(kinds[i], name))
-			return i;
-	return -1;
-}
 
 /* None of the programs ids exists any more. The kernel frees a detached
  * program from a workqueue, so give it a moment. */
@@ -272,7 +262,7 @@ static bool read_result(const struct tcase *c, const char *result, unsigned long
 static bool check_counts(const struct tcase *c, const struct evtrace_report *rep,
 			 uint64_t misses, unsigned long long *evp, unsigned long long co)
 {
-	int k = kind_of(c->kind);
+	int k = mech_from_name(c->kind, true);
 	const struct evtrace_kind_report *kr = &rep->kind[k];
 	const uint64_t *cn = kr->counters;
 	const struct hist_summary *s = kr->sum;
@@ -347,7 +337,7 @@ static bool check_counts(const struct tcase *c, const struct evtrace_report *rep
 			CHECK(rep->kind[o].counters[EVT_CNT_EVENTS] == 0 &&
 			      rep->kind[o].counters[EVT_CNT_UNMATCHED] == 0,
 			      "%s: %llu events of kind %s", c->name,
-			      (unsigned long long)rep->kind[o].counters[EVT_CNT_EVENTS], kinds[o]);
+			      (unsigned long long)rep->kind[o].counters[EVT_CNT_EVENTS], mech_table[o].name);
 	if (verbose || !ok)
 		print_kind(kr, c->kind);
 	*evp = ev;
@@ -358,7 +348,7 @@ static bool check_counts(const struct tcase *c, const struct evtrace_report *rep
 static bool check_records(const struct tcase *c, const char *evpath,
 			  const struct evtrace_report *rep)
 {
-	const uint64_t *cn = rep->kind[kind_of(c->kind)].counters;
+	const uint64_t *cn = rep->kind[mech_from_name(c->kind, true)].counters;
 	uint64_t lines = 0, of_kind = 0;
 	FILE *ef = fopen(evpath, "r");
 	char line[512];
@@ -406,7 +396,7 @@ static bool run_case(const struct tcase *c)
 		ok &= check_records(c, evpath, &rep);
 	fprintf(stderr, "  %s %-20s %6llu events %6llu coalesced  total p50 %lluns  (%.1fs)\n",
 		ok ? "ok  " : "FAIL", c->name, ev, co,
-		(unsigned long long)rep.kind[kind_of(c->kind)].sum[EVT_STAGE_TOTAL].p50,
+		(unsigned long long)rep.kind[mech_from_name(c->kind, true)].sum[EVT_STAGE_TOTAL].p50,
 		now_s() - t0);
 	return ok;
 }
@@ -571,7 +561,7 @@ static int trace_cmd(int argc, char **argv)
 	for (int k = 0; k < EVT_KIND_MAX; k++)
 		if (rep.kind[k].counters[EVT_CNT_EVENTS] || rep.kind[k].counters[EVT_CNT_UNMATCHED] ||
 		    rep.kind[k].counters[EVT_CNT_SENDS])
-			print_kind(&rep.kind[k], kinds[k]);
+			print_kind(&rep.kind[k], mech_table[k].name);
 	tracer_close(t);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

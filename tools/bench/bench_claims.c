@@ -68,24 +68,86 @@ bool bench_applies(enum evt_kind k, enum bench_scen s)
 	return s != BENCH_TIMER;
 }
 
-const char *bench_mech_label(enum evt_kind k)
+/* ----------------------------------------------------------- mechanisms */
+
+static const char *const rules_signal[] = {
+	"the handler may call async-signal-safe functions only",
+	"state shared with the handler: volatile sig_atomic_t or lock-free atomics",
+	"every blocking call can fail with EINTR: SA_RESTART or retry it",
+	"standard signals merge: the number sent is lost (RT signals queue)",
+	"the signal goes to any thread not blocking it: mask it in the others",
+	"handlers and signal numbers are process-wide, shared with every library",
+};
+
+static const char *const rules_sigwait[] = {
+	"block the signal in every thread, before any thread starts",
+	"the waiting thread can wait for nothing else (no fds, no timers)",
+	"standard signals merge: the number sent is lost (RT signals queue)",
+	"children inherit the blocked mask: unblock after fork, before exec",
+};
+
+static const char *const rules_signalfd[] = {
+	"block the signal in every thread, before any thread starts",
+	"standard signals merge: the number sent is lost (RT signals queue)",
+	"children inherit the blocked mask: unblock after fork, before exec",
+	"read whole 128-byte signalfd_siginfo records until EAGAIN",
+	"it sees only the reading thread's and the process's signals",
+};
+
+static const char *const rules_eventfd[] = {
+	"reads and writes are exactly 8 bytes",
+	"writes add up: a read returns the sum (one per read with EFD_SEMAPHORE)",
+	"use EFD_NONBLOCK: a write that would overflow the counter blocks",
+};
+
+static const char *const rules_timerfd[] = {
+	"read 8 bytes: the number of expirations (missed periods merge)",
+	"choose the clock (MONOTONIC, or REALTIME with CANCEL_ON_SET)",
+	"relative vs absolute expiry: use the interval or absolute times to avoid drift",
+};
+
+static const char *const rules_pipe[] = {
+	"make the write end non-blocking, or a full pipe blocks the sender",
+	"drain the read end until EAGAIN",
+	"a gone reader means SIGPIPE or EPIPE for the writer",
+};
+
+#define RULES(a) (a), (int)(sizeof(a) / sizeof((a)[0]))
+
+/* What the bench knows of each mechanism: its set-up, the syscalls its path
+ * implies, the rules its user must follow, and which events count as
+ * delivered in a flood. An eventfd read returns how many writes it stands
+ * for and a pipe carries every message, so every event counts; a merged
+ * standard signal is gone (one pending instance per signal number), so only
+ * deliveries count; a timer's expirations come at the programmed rate
+ * whatever happens, so its figure is the wakeups it delivers. */
+static const struct {
+	int setup;
+	const char *setup_list;
+	double derived;                 /* syscalls per one-way event, both ends */
+	const char *const *rules;
+	int nrules;
+	int delivered;                  /* the metric BM_DELIVERED stands for */
+	const char *delivered_desc;
+} cplx[EVT_KIND_MAX] = {
+	[EVT_KIND_SIGNAL] = { 1, "sigaction", 3, RULES(rules_signal), BM_RECV_RATE,
+			      "deliveries/s (a merged standard signal never reaches the receiver)" },
+	[EVT_KIND_SIGWAIT] = { 1, "sigprocmask", 2, RULES(rules_sigwait), BM_RECV_RATE,
+			       "deliveries/s (a merged standard signal never reaches the receiver)" },
+	[EVT_KIND_SIGNALFD] = { 3, "sigprocmask, signalfd, epoll_ctl", 3, RULES(rules_signalfd),
+				BM_RECV_RATE,
+				"deliveries/s (a merged standard signal never reaches the receiver)" },
+	[EVT_KIND_EVENTFD] = { 2, "eventfd, epoll_ctl", 3, RULES(rules_eventfd), BM_THROUGHPUT,
+			       "events/s, coalesced writes included (the read returns their count)" },
+	[EVT_KIND_TIMERFD] = { 3, "timerfd_create, timerfd_settime, epoll_ctl", 2, RULES(rules_timerfd),
+			       BM_RECV_RATE, "wakeups/s at a period shorter than a wakeup" },
+	[EVT_KIND_PIPE] = { 2, "pipe2, epoll_ctl", 3, RULES(rules_pipe), BM_THROUGHPUT,
+			    "events/s (every message is read)" },
+};
+
+const char *bench_delivered_desc(enum evt_kind k)
 {
-	switch (k) {
-	case EVT_KIND_SIGNAL:
-		return "signal (handler)";
-	case EVT_KIND_SIGWAIT:
-		return "signal (sigwait)";
-	case EVT_KIND_SIGNALFD:
-		return "signalfd";
-	case EVT_KIND_EVENTFD:
-		return "eventfd";
-	case EVT_KIND_TIMERFD:
-		return "timerfd";
-	case EVT_KIND_PIPE:
-		return "pipe (baseline)";
-	default:
-		return "?";
-	}
+	return (unsigned int)k < EVT_KIND_MAX ? cplx[k].delivered_desc : "?";
 }
 
 /* --------------------------------------------------------------- series */
@@ -135,37 +197,13 @@ static double trial_metric(const struct bench_trial *t, int metric)
 	}
 }
 
-/* Events that reach the receiver: an eventfd read returns how many writes
- * it stands for and a pipe carries every message, so every event counts; a
- * merged standard signal is gone (one pending instance per signal number),
- * so only deliveries count; a timer's expirations come at the programmed
- * rate whatever happens, so its figure is the wakeups it delivers. */
-static int delivered_metric(enum evt_kind k)
-{
-	return k == EVT_KIND_EVENTFD || k == EVT_KIND_PIPE ? BM_THROUGHPUT : BM_RECV_RATE;
-}
-
-const char *bench_delivered_desc(enum evt_kind k)
-{
-	switch (k) {
-	case EVT_KIND_EVENTFD:
-		return "events/s, coalesced writes included (the read returns their count)";
-	case EVT_KIND_PIPE:
-		return "events/s (every message is read)";
-	case EVT_KIND_TIMERFD:
-		return "wakeups/s at a period shorter than a wakeup";
-	default:
-		return "deliveries/s (a merged standard signal never reaches the receiver)";
-	}
-}
-
 int bench_series(const struct bench_results *r, enum evt_kind k, enum bench_scen s,
 		 int metric, double *v)
 {
 	const struct bench_cell *c = &r->cell[k][s];
 
 	if (metric == BM_DELIVERED)
-		metric = delivered_metric(k);
+		metric = cplx[k].delivered;
 
 	for (int i = 0; i < c->n; i++)
 		v[i] = trial_metric(&c->t[i], metric);
@@ -193,63 +231,6 @@ static void ratio_est(const struct bench_results *r, enum evt_kind k, enum bench
 }
 
 /* ----------------------------------------------------------- complexity */
-
-static const char *const rules_signal[] = {
-	"the handler may call async-signal-safe functions only",
-	"state shared with the handler: volatile sig_atomic_t or lock-free atomics",
-	"every blocking call can fail with EINTR: SA_RESTART or retry it",
-	"standard signals merge: the number sent is lost (RT signals queue)",
-	"the signal goes to any thread not blocking it: mask it in the others",
-	"handlers and signal numbers are process-wide, shared with every library",
-};
-
-static const char *const rules_sigwait[] = {
-	"block the signal in every thread, before any thread starts",
-	"the waiting thread can wait for nothing else (no fds, no timers)",
-	"standard signals merge: the number sent is lost (RT signals queue)",
-	"children inherit the blocked mask: unblock after fork, before exec",
-};
-
-static const char *const rules_signalfd[] = {
-	"block the signal in every thread, before any thread starts",
-	"standard signals merge: the number sent is lost (RT signals queue)",
-	"children inherit the blocked mask: unblock after fork, before exec",
-	"read whole 128-byte signalfd_siginfo records until EAGAIN",
-	"it sees only the reading thread's and the process's signals",
-};
-
-static const char *const rules_eventfd[] = {
-	"reads and writes are exactly 8 bytes",
-	"writes add up: a read returns the sum (one per read with EFD_SEMAPHORE)",
-	"use EFD_NONBLOCK: a write that would overflow the counter blocks",
-};
-
-static const char *const rules_timerfd[] = {
-	"read 8 bytes: the number of expirations (missed periods merge)",
-	"choose the clock (MONOTONIC, or REALTIME with CANCEL_ON_SET)",
-	"relative vs absolute expiry: use the interval or absolute times to avoid drift",
-};
-
-static const char *const rules_pipe[] = {
-	"make the write end non-blocking, or a full pipe blocks the sender",
-	"drain the read end until EAGAIN",
-	"a gone reader means SIGPIPE or EPIPE for the writer",
-};
-
-static const struct {
-	int setup;
-	const char *setup_list;
-	double derived;                 /* syscalls per one-way event, both ends */
-	const char *const *rules;
-	int nrules;
-} cplx[EVT_KIND_MAX] = {
-	[EVT_KIND_SIGNAL] = { 1, "sigaction", 3, rules_signal, 6 },
-	[EVT_KIND_SIGWAIT] = { 1, "sigprocmask", 2, rules_sigwait, 4 },
-	[EVT_KIND_SIGNALFD] = { 3, "sigprocmask, signalfd, epoll_ctl", 3, rules_signalfd, 5 },
-	[EVT_KIND_EVENTFD] = { 2, "eventfd, epoll_ctl", 3, rules_eventfd, 3 },
-	[EVT_KIND_TIMERFD] = { 3, "timerfd_create, timerfd_settime, epoll_ctl", 2, rules_timerfd, 3 },
-	[EVT_KIND_PIPE] = { 2, "pipe2, epoll_ctl", 3, rules_pipe, 3 },
-};
 
 double bench_syscalls_derived(enum evt_kind k)
 {
@@ -308,7 +289,13 @@ int bench_dominant_stage(const struct bench_results *r, enum evt_kind k, enum be
 	return best;
 }
 
-/* --------------------------------------------------------------- claims */
+/* ------------------------------------------------------------- judges
+ *
+ * A judge reads the trials for the claim c names (mechanism, column, level,
+ * scenario) and fills in its verdict, what was measured and the rule. The
+ * claims evaluated before it are in done[0..ndone-1]. */
+typedef void claim_judge(const struct bench_results *r, struct bench_claim_result *c,
+			 const struct bench_claim_result *done, int ndone);
 
 static void fmt_est(char *buf, size_t len, const char *what, const struct bench_est *e,
 		    const char *unit)
@@ -330,35 +317,24 @@ static void fmt_brief(struct bench_claim_result *c)
 			 c->est.hi, strstr(c->measured, "user-side") ? " user" : "");
 }
 
-static struct bench_claim_result *claim_new(struct bench_claim_result *out, int *n, int max,
-					   const char *id, enum evt_kind k, const char *column,
-					   const char *claim, const char *path, enum bench_scen s)
+/* Latency level ("high" or "low"): kernel total p50 of the claim's
+ * mechanism and scenario over the pipe's in the same scenario; the user-side
+ * p50 when the tracer saw none of the mechanism's events. A timer wakes a
+ * receiver that slept a whole period, so its latency (expiry -> read) is
+ * compared with the pipe's paced one-way run, whose receiver sleeps as long
+ * between events. */
+static void judge_latency(const struct bench_results *r, struct bench_claim_result *c,
+			  const struct bench_claim_result *done, int ndone)
 {
-	struct bench_claim_result *c;
-
-	if (*n >= max)
-		return NULL;
-	c = &out[(*n)++];
-	memset(c, 0, sizeof(*c));
-	c->id = id;
-	c->mech = k;
-	c->column = column;
-	c->claim = claim;
-	c->path = path;
-	c->scen = s;
-	c->verdict = BENCH_UNDECIDED;
-	return c;
-}
-
-/* Latency level: kernel total p50 of (k, s) over the pipe's in (PIPE, rs);
- * the user-side p50 when the tracer saw none of the mechanism's events. */
-static void latency_claim(const struct bench_results *r, struct bench_claim_result *c,
-			  enum evt_kind k, enum bench_scen s, enum bench_scen rs, bool high)
-{
+	enum evt_kind k = c->mech;
+	enum bench_scen s = c->scen, rs = s == BENCH_TIMER ? BENCH_PACED : s;
+	bool high = !strcmp(c->claim, "high");
 	int metric = BM_K_P50;
 	const char *src = "kernel total p50";
 	char what[96];
 
+	(void)done;
+	(void)ndone;
 	ratio_est(r, k, s, EVT_KIND_PIPE, rs, metric, &c->est);
 	if (c->est.n < BENCH_MIN_TRIALS) {
 		struct bench_est ue;
@@ -406,14 +382,17 @@ static const char *tput_band(const char *level, double *lo, double *hi)
 
 /* Throughput level: events/s delivered in the flood (BM_DELIVERED), over
  * the pipe's. */
-static void throughput_claim(const struct bench_results *r, struct bench_claim_result *c,
-			     enum evt_kind k, const char *level)
+static void judge_throughput(const struct bench_results *r, struct bench_claim_result *c,
+			     const struct bench_claim_result *done, int ndone)
 {
+	enum evt_kind k = c->mech;
 	double lo, hi;
-	const char *band = tput_band(level, &lo, &hi);
+	const char *band = tput_band(c->claim, &lo, &hi);
 	char what[160];
 
-	ratio_est(r, k, BENCH_FLOOD, EVT_KIND_PIPE, BENCH_FLOOD, BM_DELIVERED, &c->est);
+	(void)done;
+	(void)ndone;
+	ratio_est(r, k, c->scen, EVT_KIND_PIPE, c->scen, BM_DELIVERED, &c->est);
 	c->has_est = true;
 	snprintf(what, sizeof(what), "flood %s / pipe's:", bench_delivered_desc(k));
 	fmt_est(c->measured, sizeof(c->measured), what, &c->est, "x");
@@ -426,14 +405,17 @@ static void throughput_claim(const struct bench_results *r, struct bench_claim_r
 /* Complexity level, against the pipe's score: medium within one point of
  * it, low two or more below, high two or more above. A definition applied
  * to counts, not a noisy measurement: holds or contradicted. */
-static void complexity_claim(const struct bench_results *r, struct bench_claim_result *c,
-			     enum evt_kind k, const char *level)
+static void judge_complexity(const struct bench_results *r, struct bench_claim_result *c,
+			     const struct bench_claim_result *done, int ndone)
 {
+	const char *level = c->claim;
 	struct bench_complexity x, p;
 	int d;
 	bool in;
 
-	bench_complexity_of(r, k, &x);
+	(void)done;
+	(void)ndone;
+	bench_complexity_of(r, c->mech, &x);
 	bench_complexity_of(r, EVT_KIND_PIPE, &p);
 	d = x.score - p.score;
 	if (!strcmp(level, "low"))
@@ -455,13 +437,16 @@ static void complexity_claim(const struct bench_results *r, struct bench_claim_r
 }
 
 /* "Simple notification": the simplest of the table's four by the score. */
-static void simple_claim(const struct bench_results *r, struct bench_claim_result *c)
+static void judge_simplest(const struct bench_results *r, struct bench_claim_result *c,
+			   const struct bench_claim_result *done, int ndone)
 {
 	static const enum evt_kind others[] = { EVT_KIND_EVENTFD, EVT_KIND_TIMERFD, EVT_KIND_SIGNALFD };
 	struct bench_complexity x, y;
 	int best = 1000;
 
-	bench_complexity_of(r, EVT_KIND_SIGNAL, &x);
+	(void)done;
+	(void)ndone;
+	bench_complexity_of(r, c->mech, &x);
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		bench_complexity_of(r, others[i], &y);
 		if (y.score < best)
@@ -484,7 +469,8 @@ static void simple_claim(const struct bench_results *r, struct bench_claim_resul
 
 /* Precise timing: the timer run's p99 lateness (expiry -> read returned)
  * within 10% of the period, and expirations merged by overrun < 0.1%. */
-static void precise_claim(const struct bench_results *r, struct bench_claim_result *c)
+static void judge_precise(const struct bench_results *r, struct bench_claim_result *c,
+			  const struct bench_claim_result *done, int ndone)
 {
 	double period = (double)r->cfg.interval_ns;
 	struct bench_est late, miss;
@@ -492,17 +478,19 @@ static void precise_claim(const struct bench_results *r, struct bench_claim_resu
 	const char *src = "kernel total p99";
 	char a[16], b[16], d[16], e[16];
 
-	bench_estimate(r, EVT_KIND_TIMERFD, BENCH_TIMER, BM_K_P99, &late);
+	(void)done;
+	(void)ndone;
+	bench_estimate(r, c->mech, c->scen, BM_K_P99, &late);
 	if (late.n < BENCH_MIN_TRIALS) {
 		struct bench_est ue;
 
-		bench_estimate(r, EVT_KIND_TIMERFD, BENCH_TIMER, BM_U_P99, &ue);
+		bench_estimate(r, c->mech, c->scen, BM_U_P99, &ue);
 		if (ue.n > late.n) {
 			late = ue;
 			src = "user-side p99";
 		}
 	}
-	bench_estimate(r, EVT_KIND_TIMERFD, BENCH_TIMER, BM_COALESCED_FRAC, &miss);
+	bench_estimate(r, c->mech, c->scen, BM_COALESCED_FRAC, &miss);
 	v1 = bench_band_verdict(&late, 0, BENCH_TIMER_FRAC * period);
 	v2 = bench_band_verdict(&miss, 0, BENCH_TIMER_MISS);
 	c->verdict = bench_verdict_and(v1, v2);
@@ -525,14 +513,17 @@ static void precise_claim(const struct bench_results *r, struct bench_claim_resu
 
 /* Integrated handling: in the signalfd trials every signal was consumed
  * through the signalfd in the loop, and no handler ran. */
-static void integrated_claim(const struct bench_results *r, struct bench_claim_result *c)
+static void judge_integrated(const struct bench_results *r, struct bench_claim_result *c,
+			     const struct bench_claim_result *done, int ndone)
 {
 	int traced = 0, handler = 0, through_fd = 0;
 	uint64_t handler_events = 0, fd_events = 0, received = 0;
 	static const enum bench_scen scens[] = { BENCH_SAME, BENCH_CROSS };
 
+	(void)done;
+	(void)ndone;
 	for (size_t j = 0; j < sizeof(scens) / sizeof(scens[0]); j++) {
-		const struct bench_cell *cell = &r->cell[EVT_KIND_SIGNALFD][scens[j]];
+		const struct bench_cell *cell = &r->cell[c->mech][scens[j]];
 
 		for (int i = 0; i < cell->n; i++) {
 			const struct bench_trial *t = &cell->t[i];
@@ -567,88 +558,109 @@ static void integrated_claim(const struct bench_results *r, struct bench_claim_r
 		 "by reads of the signalfd and no handler delivery; contradicted otherwise");
 }
 
+/* The claim on (k, column, s) among those evaluated, or NULL. */
+static const struct bench_claim_result *find_done(const struct bench_claim_result *done,
+						  int ndone, enum evt_kind k, const char *column,
+						  enum bench_scen s)
+{
+	for (int i = 0; i < ndone; i++)
+		if (done[i].mech == k && !strcmp(done[i].column, column) && done[i].scen == s)
+			return &done[i];
+	return NULL;
+}
+
+/* "High-performance events": the mechanism's one-CPU latency claim and its
+ * throughput claim (rows before this one) both hold. */
+static void judge_fast(const struct bench_results *r, struct bench_claim_result *c,
+		       const struct bench_claim_result *done, int ndone)
+{
+	const struct bench_claim_result *a = find_done(done, ndone, c->mech, "latency", BENCH_SAME);
+	const struct bench_claim_result *b = find_done(done, ndone, c->mech, "throughput", BENCH_FLOOD);
+	enum bench_verdict va = a ? a->verdict : BENCH_UNDECIDED;
+	enum bench_verdict vb = b ? b->verdict : BENCH_UNDECIDED;
+
+	(void)r;
+	c->verdict = bench_verdict_and(va, vb);
+	snprintf(c->measured, sizeof(c->measured), "latency (1 CPU) low: %s; throughput high: %s",
+		 bench_verdict_name(va), bench_verdict_name(vb));
+	snprintf(c->brief, sizeof(c->brief), "latency: %s; throughput: %s",
+		 bench_verdict_name(va), bench_verdict_name(vb));
+	snprintf(c->rule, sizeof(c->rule),
+		 "holds if both 'low latency' (one CPU) and 'high throughput' hold; "
+		 "contradicted if either is contradicted");
+}
+
+/* -------------------------------------------------------------- claims */
+
+/* The classic table, one claim a row: the mechanism, the column (aspect),
+ * the level or use it claims, the scenario it is judged on, and the judge.
+ * The signal's claims are judged on the handler path, and on the sigwait
+ * path beside it (but for "simple notification"). */
+static const struct claim_row {
+	const char *id;
+	enum evt_kind mech;
+	const char *column, *claim;
+	enum bench_scen scen;
+	claim_judge *judge;
+} claim_rows[] = {
+	/* signal: high latency, low throughput, low complexity, simple notification */
+	{ "signal.latency", EVT_KIND_SIGNAL, "latency", "high", BENCH_SAME, judge_latency },
+	{ "signal.latency_cross", EVT_KIND_SIGNAL, "latency", "high", BENCH_CROSS, judge_latency },
+	{ "signal.throughput", EVT_KIND_SIGNAL, "throughput", "low", BENCH_FLOOD, judge_throughput },
+	{ "signal.complexity", EVT_KIND_SIGNAL, "complexity", "low", BENCH_SAME, judge_complexity },
+	{ "signal.recommended", EVT_KIND_SIGNAL, "recommended for", "simple notification",
+	  BENCH_SAME, judge_simplest },
+	{ "sigwait.latency", EVT_KIND_SIGWAIT, "latency", "high", BENCH_SAME, judge_latency },
+	{ "sigwait.latency_cross", EVT_KIND_SIGWAIT, "latency", "high", BENCH_CROSS, judge_latency },
+	{ "sigwait.throughput", EVT_KIND_SIGWAIT, "throughput", "low", BENCH_FLOOD, judge_throughput },
+	{ "sigwait.complexity", EVT_KIND_SIGWAIT, "complexity", "low", BENCH_SAME, judge_complexity },
+	/* eventfd: low latency, high throughput, medium complexity, high-performance events */
+	{ "eventfd.latency", EVT_KIND_EVENTFD, "latency", "low", BENCH_SAME, judge_latency },
+	{ "eventfd.latency_cross", EVT_KIND_EVENTFD, "latency", "low", BENCH_CROSS, judge_latency },
+	{ "eventfd.throughput", EVT_KIND_EVENTFD, "throughput", "high", BENCH_FLOOD, judge_throughput },
+	{ "eventfd.complexity", EVT_KIND_EVENTFD, "complexity", "medium", BENCH_SAME, judge_complexity },
+	{ "eventfd.recommended", EVT_KIND_EVENTFD, "recommended for", "high-performance events",
+	  BENCH_SAME, judge_fast },
+	/* timerfd: low latency, medium throughput, medium complexity, precise timing */
+	{ "timerfd.latency", EVT_KIND_TIMERFD, "latency", "low", BENCH_TIMER, judge_latency },
+	{ "timerfd.throughput", EVT_KIND_TIMERFD, "throughput", "medium", BENCH_FLOOD, judge_throughput },
+	{ "timerfd.complexity", EVT_KIND_TIMERFD, "complexity", "medium", BENCH_TIMER, judge_complexity },
+	{ "timerfd.recommended", EVT_KIND_TIMERFD, "recommended for", "precise timing",
+	  BENCH_TIMER, judge_precise },
+	/* signalfd: low latency, medium throughput, high complexity, integrated handling */
+	{ "signalfd.latency", EVT_KIND_SIGNALFD, "latency", "low", BENCH_SAME, judge_latency },
+	{ "signalfd.latency_cross", EVT_KIND_SIGNALFD, "latency", "low", BENCH_CROSS, judge_latency },
+	{ "signalfd.throughput", EVT_KIND_SIGNALFD, "throughput", "medium", BENCH_FLOOD, judge_throughput },
+	{ "signalfd.complexity", EVT_KIND_SIGNALFD, "complexity", "high", BENCH_SAME, judge_complexity },
+	{ "signalfd.recommended", EVT_KIND_SIGNALFD, "recommended for", "integrated signal handling",
+	  BENCH_SAME, judge_integrated },
+};
+
+/* Which path of a signal a claim is judged on: NULL for the others. */
+static const char *signal_path(enum evt_kind k)
+{
+	return k == EVT_KIND_SIGNAL ? "handler" : k == EVT_KIND_SIGWAIT ? "sigwait" : NULL;
+}
+
 int bench_claims_eval(const struct bench_results *r, struct bench_claim_result *out, int max)
 {
-	struct bench_claim_result *c, *a, *b;
 	int n = 0;
 
-	/* signal: high latency, low throughput, low complexity, simple notification;
-	 * judged on the handler path, and on the sigwait path beside it */
-	static const struct {
-		enum evt_kind k;
-		const char *path;
-		const char *id[4];
-	} sig[] = {
-		{ EVT_KIND_SIGNAL, "handler",
-		  { "signal.latency", "signal.latency_cross", "signal.throughput", "signal.complexity" } },
-		{ EVT_KIND_SIGWAIT, "sigwait",
-		  { "sigwait.latency", "sigwait.latency_cross", "sigwait.throughput", "sigwait.complexity" } },
-	};
+	for (size_t i = 0; i < sizeof(claim_rows) / sizeof(claim_rows[0]) && n < max; i++) {
+		const struct claim_row *row = &claim_rows[i];
+		struct bench_claim_result *c = &out[n];
 
-	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++) {
-		if ((c = claim_new(out, &n, max, sig[i].id[0], sig[i].k, "latency", "high", sig[i].path, BENCH_SAME)))
-			latency_claim(r, c, sig[i].k, BENCH_SAME, BENCH_SAME, true);
-		if ((c = claim_new(out, &n, max, sig[i].id[1], sig[i].k, "latency", "high", sig[i].path, BENCH_CROSS)))
-			latency_claim(r, c, sig[i].k, BENCH_CROSS, BENCH_CROSS, true);
-		if ((c = claim_new(out, &n, max, sig[i].id[2], sig[i].k, "throughput", "low", sig[i].path, BENCH_FLOOD)))
-			throughput_claim(r, c, sig[i].k, "low");
-		if ((c = claim_new(out, &n, max, sig[i].id[3], sig[i].k, "complexity", "low", sig[i].path, BENCH_SAME)))
-			complexity_claim(r, c, sig[i].k, "low");
-		if (sig[i].k == EVT_KIND_SIGNAL &&
-		    (c = claim_new(out, &n, max, "signal.recommended", EVT_KIND_SIGNAL, "recommended for",
-				   "simple notification", "handler", BENCH_SAME)))
-			simple_claim(r, c);
+		memset(c, 0, sizeof(*c));
+		c->id = row->id;
+		c->mech = row->mech;
+		c->column = row->column;
+		c->claim = row->claim;
+		c->path = signal_path(row->mech);
+		c->scen = row->scen;
+		c->verdict = BENCH_UNDECIDED;
+		row->judge(r, c, out, n);
+		n++;
 	}
-
-	/* eventfd: low latency, high throughput, medium complexity, high-performance events */
-	a = claim_new(out, &n, max, "eventfd.latency", EVT_KIND_EVENTFD, "latency", "low", NULL, BENCH_SAME);
-	if (a)
-		latency_claim(r, a, EVT_KIND_EVENTFD, BENCH_SAME, BENCH_SAME, false);
-	if ((c = claim_new(out, &n, max, "eventfd.latency_cross", EVT_KIND_EVENTFD, "latency", "low", NULL, BENCH_CROSS)))
-		latency_claim(r, c, EVT_KIND_EVENTFD, BENCH_CROSS, BENCH_CROSS, false);
-	b = claim_new(out, &n, max, "eventfd.throughput", EVT_KIND_EVENTFD, "throughput", "high", NULL, BENCH_FLOOD);
-	if (b)
-		throughput_claim(r, b, EVT_KIND_EVENTFD, "high");
-	if ((c = claim_new(out, &n, max, "eventfd.complexity", EVT_KIND_EVENTFD, "complexity", "medium", NULL, BENCH_SAME)))
-		complexity_claim(r, c, EVT_KIND_EVENTFD, "medium");
-	if (a && b && (c = claim_new(out, &n, max, "eventfd.recommended", EVT_KIND_EVENTFD, "recommended for",
-				     "high-performance events", NULL, BENCH_SAME))) {
-		c->verdict = bench_verdict_and(a->verdict, b->verdict);
-		snprintf(c->measured, sizeof(c->measured), "latency (1 CPU) low: %s; throughput high: %s",
-			 bench_verdict_name(a->verdict), bench_verdict_name(b->verdict));
-		snprintf(c->brief, sizeof(c->brief), "latency: %s; throughput: %s",
-			 bench_verdict_name(a->verdict), bench_verdict_name(b->verdict));
-		snprintf(c->rule, sizeof(c->rule),
-			 "holds if both 'low latency' (one CPU) and 'high throughput' hold; "
-			 "contradicted if either is contradicted");
-	}
-
-	/* timerfd: low latency, medium throughput, medium complexity, precise timing.
-	 * A timer wakes a receiver that slept a whole period, so its latency
-	 * (expiry -> read) is compared with the pipe's paced one-way run, whose
-	 * receiver sleeps as long between events. */
-	if ((c = claim_new(out, &n, max, "timerfd.latency", EVT_KIND_TIMERFD, "latency", "low", NULL, BENCH_TIMER)))
-		latency_claim(r, c, EVT_KIND_TIMERFD, BENCH_TIMER, BENCH_PACED, false);
-	if ((c = claim_new(out, &n, max, "timerfd.throughput", EVT_KIND_TIMERFD, "throughput", "medium", NULL, BENCH_FLOOD)))
-		throughput_claim(r, c, EVT_KIND_TIMERFD, "medium");
-	if ((c = claim_new(out, &n, max, "timerfd.complexity", EVT_KIND_TIMERFD, "complexity", "medium", NULL, BENCH_TIMER)))
-		complexity_claim(r, c, EVT_KIND_TIMERFD, "medium");
-	if ((c = claim_new(out, &n, max, "timerfd.recommended", EVT_KIND_TIMERFD, "recommended for",
-			   "precise timing", NULL, BENCH_TIMER)))
-		precise_claim(r, c);
-
-	/* signalfd: low latency, medium throughput, high complexity, integrated handling */
-	if ((c = claim_new(out, &n, max, "signalfd.latency", EVT_KIND_SIGNALFD, "latency", "low", NULL, BENCH_SAME)))
-		latency_claim(r, c, EVT_KIND_SIGNALFD, BENCH_SAME, BENCH_SAME, false);
-	if ((c = claim_new(out, &n, max, "signalfd.latency_cross", EVT_KIND_SIGNALFD, "latency", "low", NULL, BENCH_CROSS)))
-		latency_claim(r, c, EVT_KIND_SIGNALFD, BENCH_CROSS, BENCH_CROSS, false);
-	if ((c = claim_new(out, &n, max, "signalfd.throughput", EVT_KIND_SIGNALFD, "throughput", "medium", NULL, BENCH_FLOOD)))
-		throughput_claim(r, c, EVT_KIND_SIGNALFD, "medium");
-	if ((c = claim_new(out, &n, max, "signalfd.complexity", EVT_KIND_SIGNALFD, "complexity", "high", NULL, BENCH_SAME)))
-		complexity_claim(r, c, EVT_KIND_SIGNALFD, "high");
-	if ((c = claim_new(out, &n, max, "signalfd.recommended", EVT_KIND_SIGNALFD, "recommended for",
-			   "integrated signal handling", NULL, BENCH_SAME)))
-		integrated_claim(r, c);
 	return n;
 }
 

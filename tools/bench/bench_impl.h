@@ -11,8 +11,9 @@
  *                   the rows, claims and cross-check derived from the trials
  *   bench_render.c  text, markdown and JSON output
  *
- * The mechanisms are the tracer's kinds (enum evt_kind): signal (handler),
- * sigwait, signalfd, eventfd, timerfd and pipe, the baseline.
+ * The mechanisms are the tracer's kinds (enum evt_kind), named and labelled
+ * by user/shared/mech.h: signal (handler), sigwait, signalfd, eventfd,
+ * timerfd and pipe, the baseline.
  */
 #ifndef EVTRACE_BENCH_IMPL_H
 #define EVTRACE_BENCH_IMPL_H
@@ -24,6 +25,7 @@
 
 #include "evtrace.h"
 #include "hist.h"
+#include "mech.h"
 #include "report.h"
 
 struct json_object;
@@ -68,8 +70,6 @@ const char *bench_cpu_of(enum evt_kind k, enum bench_scen s); /* timerfd: same *
 const char *bench_scen_pattern(enum bench_scen s);  /* evload --pattern */
 /* Does mechanism k run in scenario s? */
 bool bench_applies(enum evt_kind k, enum bench_scen s);
-/* The mechanism's name as the classic table and the rows print it. */
-const char *bench_mech_label(enum evt_kind k);
 /* What BM_DELIVERED counts for mechanism k. */
 const char *bench_delivered_desc(enum evt_kind k);
 

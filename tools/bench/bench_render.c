@@ -209,7 +209,7 @@ static void build_latency(const struct bench_results *r, struct tbl *t)
 		int row = tbl_row(t);
 		char x[24];
 
-		tbl_set(t, row, 0, "%s%s", bench_mech_label(k), k == EVT_KIND_TIMERFD ? " [1]" : "");
+		tbl_set(t, row, 0, "%s%s", mech_table[k].label, k == EVT_KIND_TIMERFD ? " [1]" : "");
 		lat_cells(r, k, lat_scen(k), t->cell[row][1], t->cell[row][2]);
 		dom_cell(r, k, lat_scen(k), t->cell[row][3]);
 		lat_cells(r, k, BENCH_CROSS, t->cell[row][4], t->cell[row][5]);
@@ -251,7 +251,7 @@ static void build_cost(const struct bench_results *r, struct tbl *t)
 		char x[24];
 
 		bench_complexity_of(r, k, &c);
-		tbl_set(t, row, 0, "%s", bench_mech_label(k));
+		tbl_set(t, row, 0, "%s", mech_table[k].label);
 		tbl_set(t, row, 1, "%s", fmt_rate(med(r, k, BENCH_FLOOD, BM_DELIVERED), x, sizeof(x)));
 		tbl_set(t, row, 2, "%s", fmt_rate(med(r, k, BENCH_FLOOD, BM_RECV_RATE), x, sizeof(x)));
 		if (isnan(co))
@@ -290,7 +290,7 @@ static void build_verdicts(const struct bench_claim_result *cl, int n, struct tb
 		int row = tbl_row(t);
 		char x[96];
 
-		tbl_set(t, row, 0, "%s", i && cl[i - 1].mech == cl[i].mech ? "" : bench_mech_label(cl[i].mech));
+		tbl_set(t, row, 0, "%s", i && cl[i - 1].mech == cl[i].mech ? "" : mech_table[cl[i].mech].label);
 		tbl_set(t, row, 1, "%s", claim_label(&cl[i], x, sizeof(x)));
 		tbl_set(t, row, 2, "%s", bench_verdict_name(cl[i].verdict));
 		tbl_set(t, row, 3, "%s", cl[i].brief);
@@ -306,7 +306,7 @@ static void build_check(const struct bench_check *ch, int n, struct tbl *t)
 		int row = tbl_row(t);
 		char x[24];
 
-		tbl_set(t, row, 0, "%s", bench_mech_label(ch[i].mech));
+		tbl_set(t, row, 0, "%s", mech_table[ch[i].mech].label);
 		tbl_set(t, row, 1, "%s", bench_scen_name(ch[i].scen));
 		tbl_set(t, row, 2, "%s", ch[i].k_p50.n ? fmt_ns(ch[i].k_p50.med, x, sizeof(x)) : "-");
 		tbl_set(t, row, 3, "%s", ch[i].u_p50.n ? fmt_ns(ch[i].u_p50.med, x, sizeof(x)) : "-");
@@ -513,9 +513,9 @@ static void rules_list(FILE *f, const struct bench_results *r, bool md)
 
 		bench_complexity_of(r, k, &c);
 		if (md)
-			fprintf(f, "- **%s**: setup %s;", bench_mech_label(k), c.setup_list);
+			fprintf(f, "- **%s**: setup %s;", mech_table[k].label, c.setup_list);
 		else
-			fprintf(f, "  %s: setup %s\n", bench_mech_label(k), c.setup_list);
+			fprintf(f, "  %s: setup %s\n", mech_table[k].label, c.setup_list);
 		for (int j = 0; j < c.nrules; j++) {
 			if (md)
 				fprintf(f, " %s%s", c.rules[j], j + 1 < c.nrules ? ";" : ".");
@@ -582,11 +582,11 @@ static void print_all(FILE *f, const struct bench_results *r, bool md)
 		char x[96];
 
 		if (md)
-			fprintf(f, "- %s, %s: **%s**. %s. Rule: %s.\n", bench_mech_label(cl[i].mech),
+			fprintf(f, "- %s, %s: **%s**. %s. Rule: %s.\n", mech_table[cl[i].mech].label,
 				claim_label(&cl[i], x, sizeof(x)), bench_verdict_name(cl[i].verdict),
 				cl[i].measured, cl[i].rule);
 		else
-			fprintf(f, "  %s, %s: %s\n    %s\n", bench_mech_label(cl[i].mech),
+			fprintf(f, "  %s, %s: %s\n    %s\n", mech_table[cl[i].mech].label,
 				claim_label(&cl[i], x, sizeof(x)), bench_verdict_name(cl[i].verdict),
 				cl[i].measured);
 	}
@@ -726,10 +726,10 @@ static struct json_object *row_json(const struct bench_results *r, enum evt_kind
 	struct bench_complexity c;
 
 	json_object_object_add(o, "mechanism", json_object_new_string(evt_kind_name(k)));
-	json_object_object_add(o, "label", json_object_new_string(bench_mech_label(k)));
+	json_object_object_add(o, "label", json_object_new_string(mech_table[k].label));
 	json_object_object_add(o, "in_classic_table",
-			       json_object_new_boolean(k != EVT_KIND_PIPE && k != EVT_KIND_SIGWAIT));
-	json_object_object_add(o, "baseline", json_object_new_boolean(k == EVT_KIND_PIPE));
+			       json_object_new_boolean(mech_table[k].classic));
+	json_object_object_add(o, "baseline", json_object_new_boolean(mech_table[k].baseline));
 	for (int s = 0; s < BENCH_NSCEN; s++) {
 		struct json_object *so;
 		double share;

@@ -5,6 +5,7 @@
  */
 #include "report.h"
 #include "machine.h"
+#include "mech.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,15 +21,6 @@
 
 #define REPORT_FORMAT_VERSION 1
 #define REPORT_MAX_FILE (64u << 20)
-
-static const char *const kind_names[EVT_KIND_MAX] = {
-	[EVT_KIND_SIGNAL] = "signal",
-	[EVT_KIND_SIGWAIT] = "sigwait",
-	[EVT_KIND_SIGNALFD] = "signalfd",
-	[EVT_KIND_EVENTFD] = "eventfd",
-	[EVT_KIND_TIMERFD] = "timerfd",
-	[EVT_KIND_PIPE] = "pipe",
-};
 
 /* JSON keys; sender_cost sits beside "stages", the others inside it. */
 static const char *const stage_names[EVT_STAGE_MAX] = {
@@ -82,7 +74,7 @@ static const struct {
 
 const char *evt_kind_name(enum evt_kind k)
 {
-	return (unsigned int)k < EVT_KIND_MAX ? kind_names[k] : "unknown";
+	return mech_traced(k) ? mech_table[k].name : "unknown";
 }
 
 const char *evt_stage_name(enum evt_stage s)
@@ -92,10 +84,9 @@ const char *evt_stage_name(enum evt_stage s)
 
 int evt_kind_from_name(const char *name)
 {
-	for (int k = 0; k < EVT_KIND_MAX; k++)
-		if (name && !strcmp(name, kind_names[k]))
-			return k;
-	return -EINVAL;
+	int k = mech_from_name(name, true);
+
+	return k < 0 ? -EINVAL : k;
 }
 
 int evt_stage_from_name(const char *name)
@@ -379,7 +370,7 @@ struct json_object *report_to_json(const struct evtrace_report *r)
 	json_object_object_add(o, "settings", settings_to_json(&r->settings));
 	for (int k = 0; k < EVT_KIND_MAX; k++)
 		if (report_kind_active(r, k))
-			json_object_object_add(mech, kind_names[k], kind_to_json(r, k));
+			json_object_object_add(mech, evt_kind_name(k), kind_to_json(r, k));
 	json_object_object_add(o, "mechanisms", mech);
 	add_u64(rb, "records", r->ringbuf_records);
 	add_u64(rb, "dropped", r->ringbuf_dropped);

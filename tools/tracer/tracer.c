@@ -32,6 +32,7 @@
 #include "evtrace.h"
 #include "evtrace.skel.h"
 #include "hist.h"
+#include "mech.h"
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 #define TRACEFS "/sys/kernel/tracing"
@@ -55,10 +56,6 @@ static const char *const mode_names[] = {
 	[EVT_MODE_TP_BTF] = "tp_btf",
 	[EVT_MODE_RAW_TP] = "raw_tp",
 	[EVT_MODE_TRACEPOINT] = "tracepoint",
-};
-
-static const char *const kind_names[EVT_KIND_MAX] = {
-	"signal", "sigwait", "signalfd", "eventfd", "timerfd", "pipe",
 };
 
 static int verbose_level;
@@ -408,7 +405,7 @@ static int on_record(void *ctx, void *data, size_t len)
 		"\"wake\":%llu,\"return\":%llu,\"dispatch\":%llu,\"total\":%llu,"
 		"\"timer_late\":%llu,\"wake_type\":\"%s\",\"coalesced\":%u,\"start\":%llu,"
 		"\"comm\":",
-		r->ts, r->kind < EVT_KIND_MAX ? kind_names[r->kind] : "?", r->pid, r->tid,
+		r->ts, mech_traced(r->kind) ? mech_table[r->kind].name : "?", r->pid, r->tid,
 		r->send_ns, r->wake_ns, r->return_ns, r->dispatch_ns, r->total_ns, r->late_ns,
 		r->wake == 1 ? "same_cpu" : r->wake == 2 ? "cross_cpu" : "none", r->coalesced,
 		r->start);

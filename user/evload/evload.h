@@ -40,17 +40,7 @@
 
 #include "evm.h"
 #include "hist.h"
-
-enum ev_kind {
-	EV_SIGNAL,
-	EV_SIGWAIT,
-	EV_SIGNALFD,
-	EV_EVENTFD,
-	EV_TIMERFD,
-	EV_PIPE,
-	EV_DAEMON,
-	EV_NKINDS,
-};
+#include "mech.h"
 
 enum ev_pattern { EV_PINGPONG, EV_ONEWAY, EV_FLOOD };
 enum ev_pin { EV_PIN_SAME, EV_PIN_CROSS, EV_PIN_NONE };
@@ -64,7 +54,7 @@ enum { EV_A = 0, EV_B = 1 };
 
 /* The settings, as parsed and resolved by main.c. */
 struct ev_opts {
-	enum ev_kind kind;
+	enum mech kind;         /* KIND: user/shared/mech.h */
 	enum ev_pattern pattern;
 	bool pattern_set;
 	uint64_t count;         /* round trips (pingpong), events, expirations;
@@ -171,7 +161,7 @@ struct ev_side {
 
 /* A mechanism with a sender and a receiver (every kind but timerfd, daemon). */
 struct ev_mech {
-	const char *name;
+	enum mech kind;
 	/* true when deliveries merge without the receiver seeing how many
 	 * (standard signals): the shortfall is counted as coalesced at the end. */
 	bool (*merges_silently)(const struct ev_opts *o);
@@ -264,8 +254,8 @@ uint64_t ev_signal_seq(const struct ev_side *s, int code, uint64_t value);
 void ev_signal_settings(const struct ev_run *r, struct json_object *settings);
 
 /* The three signal mechanisms differ only in how the receiver takes it. */
-#define EV_SIGNAL_MECH(n, init_fn, wait_fn, fini_fn) {		\
-	.name = (n),						\
+#define EV_SIGNAL_MECH(k, init_fn, wait_fn, fini_fn) {		\
+	.kind = (k),						\
 	.merges_silently = ev_signal_merges,			\
 	.init = (init_fn),					\
 	.connect = ev_signal_connect,				\

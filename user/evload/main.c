@@ -24,22 +24,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const kind_names[EV_NKINDS] = {
-	[EV_SIGNAL] = "signal",
-	[EV_SIGWAIT] = "sigwait",
-	[EV_SIGNALFD] = "signalfd",
-	[EV_EVENTFD] = "eventfd",
-	[EV_TIMERFD] = "timerfd",
-	[EV_PIPE] = "pipe",
-	[EV_DAEMON] = "daemon",
-};
-
-static const struct ev_mech *const kind_mechs[EV_NKINDS] = {
-	[EV_SIGNAL] = &ev_mech_signal,
-	[EV_SIGWAIT] = &ev_mech_sigwait,
-	[EV_SIGNALFD] = &ev_mech_signalfd,
-	[EV_EVENTFD] = &ev_mech_eventfd,
-	[EV_PIPE] = &ev_mech_pipe,
+/* The sender/receiver kinds; timerfd and the daemon have runners of their own. */
+static const struct ev_mech *const kind_mechs[MECH_COUNT] = {
+	[MECH_SIGNAL] = &ev_mech_signal,
+	[MECH_SIGWAIT] = &ev_mech_sigwait,
+	[MECH_SIGNALFD] = &ev_mech_signalfd,
+	[MECH_EVENTFD] = &ev_mech_eventfd,
+	[MECH_PIPE] = &ev_mech_pipe,
 };
 
 static const char *const pattern_names[] = {
@@ -63,7 +54,7 @@ static const clockid_t clock_ids[] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BO
  * for (its settings say periodic or oneshot). */
 static const char *pattern_name(const struct ev_opts *o)
 {
-	return o->kind == EV_DAEMON ? "service" : pattern_names[o->pattern];
+	return o->kind == MECH_DAEMON ? "service" : pattern_names[o->pattern];
 }
 
 /* ---- bad input: one line, exit 2 ------------------------------------------ */
@@ -407,7 +398,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (c->kind_set)
 			usage_error("unexpected argument '%s' (one KIND only)", arg);
-		o->kind = parse_choice("KIND", arg, NAMES(kind_names));
+		{
+			const char *names[MECH_COUNT];
+
+			for (int m = 0; m < MECH_COUNT; m++)
+				names[m] = mech_table[m].name;
+			o->kind = parse_choice("KIND", arg, NAMES(names));
+		}
 		c->kind_set = true;
 		break;
 	case ARGP_KEY_ERROR:
@@ -432,17 +429,17 @@ static struct argp argp = {
 static void check_kind_options(const struct cli *c)
 {
 	static const struct { const char *opt; unsigned kinds; } owners[] = {
-		{ "--signal", 1u << EV_SIGNAL | 1u << EV_SIGWAIT | 1u << EV_SIGNALFD },
-		{ "--send", 1u << EV_SIGNAL | 1u << EV_SIGWAIT | 1u << EV_SIGNALFD },
-		{ "--semaphore", 1u << EV_EVENTFD },
-		{ "--oneshot", 1u << EV_TIMERFD },
-		{ "--absolute", 1u << EV_TIMERFD },
-		{ "--clock", 1u << EV_TIMERFD },
-		{ "--jobs", 1u << EV_DAEMON },
-		{ "--workers", 1u << EV_DAEMON },
-		{ "--job-time", 1u << EV_DAEMON },
-		{ "--tick", 1u << EV_DAEMON },
-		{ "--config", 1u << EV_DAEMON },
+		{ "--signal", 1u << MECH_SIGNAL | 1u << MECH_SIGWAIT | 1u << MECH_SIGNALFD },
+		{ "--send", 1u << MECH_SIGNAL | 1u << MECH_SIGWAIT | 1u << MECH_SIGNALFD },
+		{ "--semaphore", 1u << MECH_EVENTFD },
+		{ "--oneshot", 1u << MECH_TIMERFD },
+		{ "--absolute", 1u << MECH_TIMERFD },
+		{ "--clock", 1u << MECH_TIMERFD },
+		{ "--jobs", 1u << MECH_DAEMON },
+		{ "--workers", 1u << MECH_DAEMON },
+		{ "--job-time", 1u << MECH_DAEMON },
+		{ "--tick", 1u << MECH_DAEMON },
+		{ "--config", 1u << MECH_DAEMON },
 	};
 
 	for (int i = 0; i < c->nkind_only; i++)
@@ -450,7 +447,7 @@ static void check_kind_options(const struct cli *c)
 			if (!strcmp(c->kind_only[i], owners[j].opt) &&
 			    !(owners[j].kinds & (1u << c->o.kind)))
 				usage_error("%s does not apply to %s", c->kind_only[i],
-					    kind_names[c->o.kind]);
+					    mech_table[c->o.kind].name);
 }
 
 /* Defaults that depend on the kind, pinning, policy: everything checked
@@ -466,15 +463,15 @@ static void resolve(struct cli *c)
 	check_kind_options(c);
 	if (c->count_set && c->duration_set)
 		usage_error("--count and --duration exclude each other");
-	if (o->processes && (o->kind == EV_TIMERFD || o->kind == EV_DAEMON))
+	if (o->processes && (o->kind == MECH_TIMERFD || o->kind == MECH_DAEMON))
 		usage_error("--processes does not apply to %s (one process by nature)",
-			    kind_names[o->kind]);
-	if (o->kind == EV_DAEMON && o->pattern_set)
+			    mech_table[o->kind].name);
+	if (o->kind == MECH_DAEMON && o->pattern_set)
 		usage_error("--pattern does not apply to daemon (a service: --jobs, --workers)");
 	if (c->window_set && o->pattern != EV_FLOOD)
 		usage_error("--window applies to --pattern flood only");
 
-	if (o->kind == EV_TIMERFD) {
+	if (o->kind == MECH_TIMERFD) {
 		if (!o->interval_set)
 			o->interval_ns = o->pattern == EV_FLOOD ? 20 * EV_NSEC_PER_US : EV_NSEC_PER_MS;
 		if (o->interval_ns == 0)
@@ -485,19 +482,19 @@ static void resolve(struct cli *c)
 			o->count = 0;
 		}
 	} else if (!c->count_set && !c->duration_set) {
-		o->count = o->kind == EV_DAEMON ? 0 : o->pattern == EV_FLOOD ? 100000 : 10000;
+		o->count = o->kind == MECH_DAEMON ? 0 : o->pattern == EV_FLOOD ? 100000 : 10000;
 	}
 	/* a pause is no stall: the no-progress timeout starts after it */
-	if (o->kind != EV_TIMERFD)
+	if (o->kind != MECH_TIMERFD)
 		o->timeout_ns += o->interval_ns;
-	if (o->kind == EV_DAEMON && c->count_set)
+	if (o->kind == MECH_DAEMON && c->count_set)
 		usage_error("daemon: use --jobs N (or --duration)");
 
 	/* libevm's handler source queues at most 256 siginfo between two
 	 * dispatches (more are dropped and counted): keep the flood below */
-	if (o->kind == EV_SIGNAL && !c->window_set)
+	if (o->kind == MECH_SIGNAL && !c->window_set)
 		o->window = 128;
-	if (o->kind == EV_SIGNAL || o->kind == EV_SIGWAIT || o->kind == EV_SIGNALFD) {
+	if (o->kind == MECH_SIGNAL || o->kind == MECH_SIGWAIT || o->kind == MECH_SIGNALFD) {
 		if (!c->signal_set)
 			o->signo = SIGUSR1;
 		o->reply_signo = ev_signal_reply(o->signo);
@@ -572,7 +569,7 @@ static json_object *common_settings(const struct ev_opts *o, pid_t spid, pid_t s
 	char buf[32];
 
 	json_object_object_add(s, "pinning", json_object_new_string(pin_names[o->pin]));
-	json_object_object_add(s, "sender_cpu", json_cpu(o->kind == EV_TIMERFD ? -1 : o->cpu[0]));
+	json_object_object_add(s, "sender_cpu", json_cpu(o->kind == MECH_TIMERFD ? -1 : o->cpu[0]));
 	json_object_object_add(s, "receiver_cpu", json_cpu(o->cpu[1]));
 	if (o->policy == SCHED_FIFO)
 		snprintf(buf, sizeof(buf), "fifo:%d", o->prio);
@@ -594,7 +591,7 @@ static json_object *common_settings(const struct ev_opts *o, pid_t spid, pid_t s
 	json_object_object_add(s, "count", o->count ? json_object_new_uint64(o->count) : NULL);
 	json_object_object_add(s, "duration_s", o->duration_ns ?
 			       json_object_new_double((double)o->duration_ns / 1e9) : NULL);
-	if (o->pattern == EV_FLOOD && o->kind != EV_TIMERFD && o->kind != EV_DAEMON)
+	if (o->pattern == EV_FLOOD && o->kind != MECH_TIMERFD && o->kind != MECH_DAEMON)
 		json_object_object_add(s, "window", json_object_new_int((int)o->window));
 	if (o->interval_ns)
 		json_object_object_add(s, "interval_ns", json_object_new_uint64(o->interval_ns));
@@ -616,7 +613,7 @@ static void print_json(const struct report *rp)
 	json_object *j = json_object_new_object(), *cpu;
 	double secs = (double)rp->duration_ns / 1e9;
 
-	json_object_object_add(j, "mechanism", json_object_new_string(kind_names[o->kind]));
+	json_object_object_add(j, "mechanism", json_object_new_string(mech_table[o->kind].name));
 	json_object_object_add(j, "pattern", json_object_new_string(pattern_name(o)));
 	json_object_object_add(j, "settings", rp->settings);
 	json_object_object_add(j, "sent", json_object_new_uint64(rp->sent));
@@ -662,7 +659,7 @@ static void print_human(const struct report *rp)
 	char b[7][24];
 
 	hist_summarize(&rp->hist, &s);
-	printf("evload %s, %s: %s, cpu %s, policy %s\n", kind_names[o->kind],
+	printf("evload %s, %s: %s, cpu %s, policy %s\n", mech_table[o->kind].name,
 	       pattern_name(o), o->processes ? "processes" : "threads",
 	       pin_names[o->pin], json_object_get_string(json_object_object_get(rp->settings, "policy")));
 	printf("  sent %" PRIu64 "  received %" PRIu64 "  coalesced %" PRIu64 "  lost %" PRIu64,
@@ -672,7 +669,7 @@ static void print_human(const struct report *rp)
 	if (o->pattern == EV_PINGPONG && rp->dirs[0])
 		printf("  (%" PRIu64 " round trips)", rp->rounds);
 	printf("\n  %s: min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s\n",
-	       o->kind == EV_TIMERFD ? "lateness" : "one-way latency",
+	       o->kind == MECH_TIMERFD ? "lateness" : "one-way latency",
 	       hist_fmt_ns(s.min, b[0], 24), hist_fmt_ns(s.p50, b[1], 24),
 	       hist_fmt_ns(s.p90, b[2], 24), hist_fmt_ns(s.p99, b[3], 24),
 	       hist_fmt_ns(s.p999, b[4], 24), hist_fmt_ns(s.max, b[5], 24),
@@ -692,7 +689,7 @@ static void print_human(const struct report *rp)
 				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
 	if (s.count)
-		hist_print_bars(stdout, &rp->hist, o->kind == EV_TIMERFD ? "lateness" : "latency");
+		hist_print_bars(stdout, &rp->hist, o->kind == MECH_TIMERFD ? "lateness" : "latency");
 }
 
 static double per_event(uint64_t ns, uint64_t events)
@@ -711,7 +708,7 @@ static int run_traffic(struct ev_opts *o)
 	rc = ev_run_traffic(&run);
 	sh = run.sh;
 	if (!sh) {
-		fprintf(stderr, "evload: %s: shared memory: %s\n", kind_names[o->kind], strerror(-rc));
+		fprintf(stderr, "evload: %s: shared memory: %s\n", mech_table[o->kind].name, strerror(-rc));
 		return 1;
 	}
 	if (rc < 0) {
@@ -719,7 +716,7 @@ static int run_traffic(struct ev_opts *o)
 
 		/* the first cause: a side that failed on its own, not the one
 		 * that stopped because of it */
-		snprintf(err, sizeof(err), "%s: %s", kind_names[o->kind],
+		snprintf(err, sizeof(err), "%s: %s", mech_table[o->kind].name,
 			 eb[0] && (!ea[0] || strstr(ea, "receiver")) ? eb :
 			 ea[0] ? ea : eb[0] ? eb : strerror(-rc));
 	}
@@ -775,7 +772,7 @@ static int run_single(struct ev_opts *o)
 	struct report rp = { .o = o };
 	int rc;
 
-	rc = o->kind == EV_TIMERFD ? ev_timerfd_run(o, &res) : ev_daemon_run(o, &res);
+	rc = o->kind == MECH_TIMERFD ? ev_timerfd_run(o, &res) : ev_daemon_run(o, &res);
 	if (rc < 0 && !res.err[0])
 		snprintf(res.err, sizeof(res.err), "%s", strerror(-rc));
 	rp.settings = common_settings(o, 0, 0, res.pid, res.tid);
@@ -784,7 +781,7 @@ static int run_single(struct ev_opts *o)
 			json_object_object_add(rp.settings, key, json_object_get(val));
 		json_object_put(res.settings);
 	}
-	if (o->kind == EV_TIMERFD) {
+	if (o->kind == MECH_TIMERFD) {
 		char buf[32];
 		const char *clk = clock_names[o->clock == CLOCK_REALTIME ? 1 :
 					      o->clock == CLOCK_BOOTTIME ? 2 : 0];
@@ -815,7 +812,7 @@ static int run_single(struct ev_opts *o)
 	if (!o->json)
 		json_object_put(rp.settings);
 	if (res.err[0])
-		fprintf(stderr, "evload: %s: %s\n", kind_names[o->kind], res.err);
+		fprintf(stderr, "evload: %s: %s\n", mech_table[o->kind].name, res.err);
 	return res.err[0] ? 1 : 0;
 }
 
@@ -848,13 +845,13 @@ int main(int argc, char **argv)
 	/* Signals the sides receive are blocked here, before any thread starts,
 	 * so every thread inherits the block; a side that takes its signal in
 	 * a handler unblocks it in its own thread. */
-	if (o->kind == EV_SIGNAL || o->kind == EV_SIGWAIT || o->kind == EV_SIGNALFD) {
+	if (o->kind == MECH_SIGNAL || o->kind == MECH_SIGWAIT || o->kind == MECH_SIGNALFD) {
 		sigemptyset(&set);
 		sigaddset(&set, o->signo);
 		sigaddset(&set, o->reply_signo);
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
 	}
-	if (o->kind == EV_TIMERFD || o->kind == EV_DAEMON)
+	if (o->kind == MECH_TIMERFD || o->kind == MECH_DAEMON)
 		return run_single(o);
 	return run_traffic(o);
 }

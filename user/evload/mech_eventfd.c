@@ -89,7 +89,7 @@ static void efd_settings(const struct ev_run *r, struct json_object *settings)
 }
 
 const struct ev_mech ev_mech_eventfd = {
-	.name = "eventfd",
+	.kind = MECH_EVENTFD,
 	.init = efd_init,
 	.connect = efd_connect,
 	.send = efd_send,

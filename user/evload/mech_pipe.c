@@ -84,7 +84,7 @@ static void pipe_settings(const struct ev_run *r, struct json_object *settings)
 }
 
 const struct ev_mech ev_mech_pipe = {
-	.name = "pipe",
+	.kind = MECH_PIPE,
 	.setup = pipe_setup,
 	.init = pipe_init,
 	.send = pipe_send,

@@ -60,4 +60,4 @@ static void sig_fini(struct ev_side *s)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-const struct ev_mech ev_mech_signal = EV_SIGNAL_MECH("signal", sig_init, sig_wait, sig_fini);
+const struct ev_mech ev_mech_signal = EV_SIGNAL_MECH(MECH_SIGNAL, sig_init, sig_wait, sig_fini);

@@ -27,4 +27,4 @@ static int sfd_init(struct ev_side *s)
 	return evm_add_signal(s->loop, &s->src, s->rx_signo, sfd_cb, s);
 }
 
-const struct ev_mech ev_mech_signalfd = EV_SIGNAL_MECH("signalfd", sfd_init, ev_loop_wait, NULL);
+const struct ev_mech ev_mech_signalfd = EV_SIGNAL_MECH(MECH_SIGNALFD, sfd_init, ev_loop_wait, NULL);

@@ -37,4 +37,4 @@ static int sw_wait(struct ev_side *s, int timeout_ms)
 	return 1;
 }
 
-const struct ev_mech ev_mech_sigwait = EV_SIGNAL_MECH("sigwait", sw_init, sw_wait, NULL);
+const struct ev_mech ev_mech_sigwait = EV_SIGNAL_MECH(MECH_SIGWAIT, sw_init, sw_wait, NULL);

@@ -1,5 +1,5 @@
 # Modules shared by evload, evtrace and the tests (user/shared/): the
-# log-linear histogram (bpf/loghist.h + hist.c) and the machine's
-# description (machine.c).
+# log-linear histogram (bpf/loghist.h + hist.c), the machine's description
+# (machine.c) and the mechanism table (mech.c: names, labels, kinds).
 SHARED_SRCS := $(sort $(wildcard user/shared/*.c))
 SHARED_LIBS := -ljson-c
