@@ -15,10 +15,12 @@ Asserts behaviour, counts and bounds, never absolute timings:
 usage: evload_test.py [--evload PATH] [-j JOBS] [-k SUBSTRING]
 """
 import argparse
+import atexit
 import concurrent.futures as cf
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -295,9 +297,39 @@ def t_daemon_signal(sig, name):
     check(src["timer"]["ticks"] >= 1, "no tick")
 
 
+def t_daemon_bad_reload():
+    """A settings file gone bad keeps the settings it had: one line on
+    stderr, a reload error counted, and SIGTERM still ends the run."""
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+        conf.write("job_time = 20us\ntick = 50ms\n")
+        conf.flush()
+        p = start_daemon(["--jobs", "100000000", "--workers", "2", "--config", conf.name])
+        with open(conf.name, "w") as f:
+            f.write("tick = 20ms\njob_time = -1\n")
+        p.send_signal(signal.SIGHUP)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        try:
+            out, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise Failure("daemon did not stop within 20 s of SIGTERM after a bad reload")
+    check(p.returncode == 0, f"exit {p.returncode}: {err}")
+    j = daemon_json(out)
+    check(j["reloads"] == 0 and j["reload_errors"] == 1,
+          f"reloads {j['reloads']}, reload errors {j['reload_errors']}")
+    check(j["settings"]["job_time_ns"] == 20000 and j["settings"]["tick_ns"] == 50000000,
+          f"settings changed: {j['settings']['job_time_ns']} {j['settings']['tick_ns']}")
+    lines = [l for l in err.splitlines() if "SIGHUP" in l]
+    check(len(lines) == 1 and "line 2" in lines[0] and "job_time" in lines[0],
+          f"no one-line reason for the refused reload: {err!r}")
+
+
 def daemon_tests():
     return [
         ("daemon runs every job", t_daemon_plain, ()),
+        ("daemon SIGHUP with a bad --config keeps its settings", t_daemon_bad_reload, ()),
         ("daemon SIGTERM mid-run drains and accounts", t_daemon_signal, (signal.SIGTERM, "SIGTERM")),
         ("daemon SIGINT mid-run drains and accounts", t_daemon_signal, (signal.SIGINT, "SIGINT")),
     ]
@@ -352,8 +384,48 @@ def bad_tests():
         (["eventfd", "--policy", "fifo:50"],
          ("prlimit", "--rtprio=0", "setpriv", "--bounding-set=-sys_nice", "--inh-caps=-sys_nice"),
          "SCHED_FIFO"),
+        # numbers past what the setting holds: refused, never wrapped
+        (["daemon", "--workers", "4294967296"], (), r"range 1\.\.64"),
+        (["daemon", "--workers", "65"], (), r"range 1\.\.64"),
+        (["daemon", "--jobs", "18446744073709551616"], (), "range"),
+        (["daemon", "--jobs", "18446744073709551615"], (), "range"),
+        (["pipe", "--pattern", "flood", "--window", "4294967296"], (), "range"),
+        (["eventfd", "--count", "18446744073709551615"], (), "range"),
+        (["eventfd", "--count", "99999999999999999999999"], (), "range"),
+        (["signal", "--signal", "SIGRTMIN+4294967296"], (), "unknown signal"),
+        (["eventfd", "--policy", "fifo:4294967297"], (), "range"),
+        (["daemon", "--job-time", "2s"], (), "job-time"),
+        (["daemon", "--tick", "10us"], (), "tick"),
+        (["eventfd", "--delay", "7200"], (), "delay"),
+        (["eventfd", "--timeout", "1e30"], (), "timeout"),
     ]
-    return [(f"bad input: {' '.join(a) or '(none)'}{' under ' + pre[0] if pre else ''}",
+    # the daemon's settings file: a regular text file, small, every line
+    # understood, every value in range; the line that is not is named
+    d = tempfile.mkdtemp(prefix="evload_test.")
+    atexit.register(shutil.rmtree, d, True)
+    files = {
+        "neg.conf": "job_time = -1\n",
+        "huge.conf": "# settings\n\njob_time = 1e30 s\n",
+        "tick.conf": "tick = 0\n",
+        "unknown.conf": "tick = 50ms\nspeed = 1\n",
+        "noeq.conf": "tick 50ms\n",
+        "big.conf": "#" * 70000 + "\n",
+        "nul.conf": "job_time = 1\0\n",
+        "ctl.conf": "job_time = 5\x1b[2J\n",
+    }
+    for name, text in files.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    os.mkfifo(os.path.join(d, "fifo.conf"))
+    for name, want in (("neg.conf", "line 1.*job_time"), ("huge.conf", "line 3.*job_time"),
+                       ("tick.conf", "line 1.*tick"), ("unknown.conf", "line 2.*speed"),
+                       ("noeq.conf", "line 1"), ("big.conf", "larger"), ("nul.conf", "NUL"),
+                       ("ctl.conf", "line 1.*control"), ("fifo.conf", "not a regular file")):
+        cases.append((["daemon", "--jobs", "10", "--config", os.path.join(d, name)], (), want))
+    for path, want in (("/dev/zero", "not a regular file"), (d, "not a regular file"),
+                       (os.path.join(d, "none.conf"), "no such file")):
+        cases.append((["daemon", "--jobs", "10", "--config", path], (), want))
+    return [(f"bad input: {' '.join(a).replace(d, 'DIR') or '(none)'}{' under ' + pre[0] if pre else ''}",
              t_bad, (a, pre, w)) for a, pre, w in cases]
 
 

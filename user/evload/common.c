@@ -10,6 +10,7 @@
  */
 #include "evload.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -53,6 +54,40 @@ void ev_sleep_ns(uint64_t ns)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+int ev_parse_duration(const char *s, uint64_t def_unit, uint64_t *ns)
+{
+	static const struct { const char *suffix; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", EV_NSEC_PER_US }, { "ms", EV_NSEC_PER_MS },
+		{ "s", EV_NSEC_PER_SEC }, { "", 0 },
+	};
+	uint64_t unit = 0;
+	char *end;
+	double v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || !(v >= 0) || (errno == ERANGE && v < 1))
+		return -EINVAL;
+	while (isspace((unsigned char)*end))
+		end++;
+	for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(end, units[i].suffix)) {
+			unit = units[i].ns ? units[i].ns : def_unit;
+			break;
+		}
+	}
+	if (!unit)
+		return -EINVAL;
+	if (errno == ERANGE || v * (double)unit > (double)EV_MAX_DURATION_NS)
+		return -ERANGE;
+	*ns = (uint64_t)(v * (double)unit + 0.5);
+	return 0;
 }
 
 pid_t ev_gettid(void)

@@ -10,7 +10,8 @@
  *   SIGTERM,  through signalfd sources: a graceful shutdown, no new job is
  *   SIGINT    submitted and the jobs in flight are drained
  *   SIGHUP    through signalfd: reload the settings (--config FILE lines
- *             job_time=DURATION, tick=DURATION)
+ *             job_time=DURATION, tick=DURATION; a bad file keeps the old
+ *             ones, says why on stderr and counts a reload error)
  *   SIGUSR1   through a classic handler source: dump the stats on stderr
  *
  * The loop runs until every job is done or a shutdown has drained the jobs
@@ -23,16 +24,19 @@
  */
 #include "evload.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define DMN_MAX_WORKERS 64
 
 struct job {
 	uint64_t id;
@@ -74,8 +78,8 @@ struct dmn {
 	char err[256];
 
 	unsigned nworkers;
-	pthread_t workers[DMN_MAX_WORKERS];
-	pid_t worker_tids[DMN_MAX_WORKERS];
+	pthread_t workers[EV_MAX_WORKERS];
+	pid_t worker_tids[EV_MAX_WORKERS];
 };
 
 static void list_push(struct job_list *l, struct job *j)
@@ -103,7 +107,7 @@ struct worker_arg {
 	unsigned idx;
 };
 
-static struct worker_arg worker_args[DMN_MAX_WORKERS];
+static struct worker_arg worker_args[EV_MAX_WORKERS];
 
 /* Busy work: job_ns of CPU, as a CPU-bound job would take. */
 static void dmn_work(uint64_t ns)
@@ -266,42 +270,177 @@ static int dmn_tick_cb(evm_source *s, uint64_t expirations, int error, void *use
 	return 0;
 }
 
-/* job_time=DURATION and tick=DURATION lines; # comments. */
-static int dmn_reload(struct dmn *d)
+/* ---- the settings file ---------------------------------------------------- */
+
+static int config_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int config_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* One "key = value" line (comment and blanks gone): 0, or -EINVAL with err. */
+static int config_line(const char *path, unsigned lineno, char *line, uint64_t *job_ns,
+		       uint64_t *tick_ns, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		uint64_t def_unit, min, max;
+	} keys[] = {
+		{ "job_time", EV_NSEC_PER_US, 0, EV_MAX_JOB_NS },
+		{ "tick", EV_NSEC_PER_MS, EV_MIN_TICK_NS, EV_MAX_TICK_NS },
+	};
+	char *eq = strchr(line, '='), *key = line, *val, *end;
+	char lo[32], hi[32];
+	uint64_t ns;
+
+	if (!eq)
+		return config_fail(err, errlen, -EINVAL, "--config %s line %u: '%s': want KEY = DURATION",
+				   path, lineno, line);
+	for (end = eq; end > key && isspace((unsigned char)end[-1]); end--)
+		;
+	*end = '\0';
+	for (val = eq + 1; isspace((unsigned char)*val); val++)
+		;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(key, keys[i].key))
+			continue;
+		if (ev_parse_duration(val, keys[i].def_unit, &ns) < 0 || ns < keys[i].min ||
+		    ns > keys[i].max)
+			return config_fail(err, errlen, -EINVAL,
+					   "--config %s line %u: %s must be a duration from %s to %s, "
+					   "not '%s'", path, lineno, key,
+					   hist_fmt_ns(keys[i].min, lo, sizeof(lo)),
+					   hist_fmt_ns(keys[i].max, hi, sizeof(hi)), val);
+		*(i == 0 ? job_ns : tick_ns) = ns;
+		return 0;
+	}
+	return config_fail(err, errlen, -EINVAL,
+			   "--config %s line %u: unknown setting '%s' (job_time or tick)", path,
+			   lineno, key);
+}
+
+int ev_config_read(const char *path, uint64_t *job_ns, uint64_t *tick_ns, char *err,
+		   size_t errlen)
+{
+	uint64_t job = *job_ns, tick = *tick_ns;
+	char *buf, *line, *next;
+	unsigned lineno = 0;
+	size_t len = 0;
+	struct stat st;
+	int fd, rc = 0;
+
+	/* non-blocking: a FIFO must not hang the open; it is refused below */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return config_fail(err, errlen, -errno, "--config %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		close(fd);
+		return config_fail(err, errlen, rc, "--config %s: %s", path, strerror(-rc));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return config_fail(err, errlen, -EINVAL, "--config %s: not a regular file", path);
+	}
+	buf = malloc(EV_CONFIG_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return config_fail(err, errlen, -ENOMEM, "--config %s: out of memory", path);
+	}
+	/* at most EV_CONFIG_MAX bytes, whatever the size says (/proc files
+	 * say 0, a growing file more than it had) */
+	while (len <= EV_CONFIG_MAX) {
+		ssize_t n = read(fd, buf + len, EV_CONFIG_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = config_fail(err, errlen, -errno, "--config %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > EV_CONFIG_MAX) {
+		rc = config_fail(err, errlen, -EFBIG, "--config %s: larger than %d bytes", path,
+				 EV_CONFIG_MAX);
+		goto out;
+	}
+	if (memchr(buf, '\0', len)) {
+		rc = config_fail(err, errlen, -EINVAL, "--config %s: not a text file (a NUL byte)",
+				 path);
+		goto out;
+	}
+	buf[len] = '\0';
+	for (line = buf; line && *line; line = next) {
+		char *hash, *end;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		while (isspace((unsigned char)*line))
+			line++;
+		for (end = line + strlen(line); end > line && isspace((unsigned char)end[-1]); end--)
+			;
+		*end = '\0';
+		if (!*line)
+			continue;
+		for (const char *c = line; *c; c++) {
+			if (iscntrl((unsigned char)*c) && *c != '\t') {
+				rc = config_fail(err, errlen, -EINVAL,
+						 "--config %s line %u: a control character", path, lineno);
+				goto out;
+			}
+		}
+		if (strlen(line) > 200) {
+			rc = config_fail(err, errlen, -EINVAL, "--config %s line %u: longer than 200 "
+					 "characters", path, lineno);
+			goto out;
+		}
+		rc = config_line(path, lineno, line, &job, &tick, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
+	*job_ns = job;
+	*tick_ns = tick;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* Re-reads --config: the settings it gives, or the old ones and err. */
+static int dmn_reload(struct dmn *d, char *err, size_t errlen)
 {
 	uint64_t job_ns = d->o->job_ns, tick_ns = d->o->tick_ns;
-	char line[256];
-	FILE *f;
+	int r;
 
 	if (!d->o->config)
 		return 0;
-	f = fopen(d->o->config, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char key[32], unit[8] = "";
-		double v;
-		uint64_t mult;
-		int n = sscanf(line, " %31[a-z_] = %lf%7s", key, &v, unit);
-
-		if (n < 2 || line[0] == '#')
-			continue;
-		mult = !strcmp(unit, "ns") ? 1 : !strcmp(unit, "ms") ? EV_NSEC_PER_MS :
-		       !strcmp(unit, "s") ? EV_NSEC_PER_SEC : EV_NSEC_PER_US;
-		if (!strcmp(key, "job_time"))
-			job_ns = (uint64_t)(v * (double)mult);
-		else if (!strcmp(key, "tick") && v > 0)
-			tick_ns = (uint64_t)(v * (double)mult);
-	}
-	fclose(f);
+	r = ev_config_read(d->o->config, &job_ns, &tick_ns, err, errlen);
+	if (r < 0)
+		return r;
 	pthread_mutex_lock(&d->lock);
 	d->job_ns = job_ns;
 	pthread_mutex_unlock(&d->lock);
 	if (tick_ns != d->tick_ns) {
-		int r = evm_timer_set(d->tick, tick_ns, tick_ns, 0);
-
-		if (r < 0)
+		r = evm_timer_set(d->tick, tick_ns, tick_ns, 0);
+		if (r < 0) {
+			snprintf(err, errlen, "the tick timer: %s", strerror(-r));
 			return r;
+		}
 		d->tick_ns = tick_ns;
 		evm_timer_get_next(d->tick, &d->tick_expected);
 	}
@@ -322,13 +461,18 @@ static int dmn_signal_cb(evm_source *s, const struct signalfd_siginfo *si, void 
 		d->sigs[1]++;
 		dmn_begin_shutdown(d, "SIGINT");
 		break;
-	case SIGHUP:
+	case SIGHUP: {
+		char err[256];
+
 		d->sigs[2]++;
-		if (dmn_reload(d) < 0)
+		if (dmn_reload(d, err, sizeof(err)) < 0) {
 			d->reload_errors++;
-		else
+			fprintf(stderr, "evload: daemon: SIGHUP: %s; the settings stay\n", err);
+		} else {
 			d->reloads++;
+		}
 		return 0;
+	}
 	}
 	return dmn_maybe_exit(d);
 }
@@ -490,9 +634,8 @@ int ev_daemon_run(const struct ev_opts *o, struct ev_result *res)
 		evm_loop_free(d->loop);
 		return r;
 	}
-	r = dmn_reload(d);
+	r = dmn_reload(d, res->err, sizeof(res->err));
 	if (r < 0) {
-		snprintf(res->err, sizeof(res->err), "--config %s: %s", o->config, strerror(-r));
 		evm_loop_free(d->loop);
 		return r;
 	}

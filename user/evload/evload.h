@@ -48,6 +48,21 @@ enum ev_send { EV_SEND_KILL, EV_SEND_TGKILL, EV_SEND_SIGQUEUE, EV_SEND_PIDFD };
 
 enum { EV_A = 0, EV_B = 1 };
 
+/* Bounds of the settings (main.c refuses anything beyond them): a count or
+ * a number of jobs far past what a run can do in a day, yet whose double
+ * (a ping-pong's events) and sums stay far from 2^64. */
+#define EV_MAX_COUNT UINT64_C(1000000000000)
+#define EV_MAX_WORKERS 64
+#define EV_MAX_DURATION_NS UINT64_C(1000000000000000000)  /* any duration */
+/* --delay and --timeout: an hour at most (the daemon blocks SIGTERM through
+ * its delay, and a stall is a failure long before). */
+#define EV_MAX_DELAY_NS UINT64_C(3600000000000)
+/* A daemon job is at most 1 s of work (a shutdown drains the jobs in
+ * flight: it waits that long at most), its stats tick 1 ms to 1 h. */
+#define EV_MAX_JOB_NS UINT64_C(1000000000)
+#define EV_MIN_TICK_NS UINT64_C(1000000)
+#define EV_MAX_TICK_NS UINT64_C(3600000000000)
+
 #define EV_NSEC_PER_SEC UINT64_C(1000000000)
 #define EV_NSEC_PER_MS UINT64_C(1000000)
 #define EV_NSEC_PER_US UINT64_C(1000)
@@ -86,8 +101,8 @@ struct ev_opts {
 	clockid_t clock;
 
 	/* daemon */
-	unsigned jobs;
-	unsigned workers;
+	uint64_t jobs;          /* at most EV_MAX_COUNT */
+	unsigned workers;       /* at most EV_MAX_WORKERS */
 	uint64_t job_ns;        /* work per job */
 	uint64_t tick_ns;       /* stats timer period */
 	const char *config;     /* settings file reloaded on SIGHUP */
@@ -231,6 +246,11 @@ int ev_loop_wait(struct ev_side *s, int timeout_ms);
  * number with --threads, a copy (pidfd_getfd) with --processes. */
 int ev_peer_fd(struct ev_side *s);
 
+/* "1.5", "250ms", "100 us", "2s", "500ns": *ns. A bare number is in
+ * def_unit ns. -EINVAL when s is no duration, -ERANGE past
+ * EV_MAX_DURATION_NS (negative, NaN and infinite are no duration). */
+int ev_parse_duration(const char *s, uint64_t def_unit, uint64_t *ns);
+
 /* Runs the traffic of a sender/receiver mechanism; fills r->sh. 0 or a
  * negative errno (the message is in r->sh->side[*].err). */
 int ev_run_traffic(struct ev_run *r);
@@ -273,6 +293,17 @@ extern const struct ev_mech ev_mech_signal, ev_mech_sigwait, ev_mech_signalfd,
 struct ev_result;
 int ev_timerfd_run(const struct ev_opts *o, struct ev_result *res);
 int ev_daemon_run(const struct ev_opts *o, struct ev_result *res);
+
+/* The daemon's settings file: job_time = DURATION and tick = DURATION lines
+ * (bare numbers in us and ms, as --job-time and --tick take them), blank
+ * lines and # comments. A regular file of at most EV_CONFIG_MAX bytes, every
+ * line understood and every value in range: the values found replace
+ * *job_ns and *tick_ns and 0 is returned; otherwise neither changes, err
+ * holds one line naming the file (and the line) and a negative errno is
+ * returned. */
+#define EV_CONFIG_MAX 65536
+int ev_config_read(const char *path, uint64_t *job_ns, uint64_t *tick_ns, char *err,
+		   size_t errlen);
 
 /* What main.c reports for timerfd and daemon (the sender/receiver kinds
  * report from struct ev_shared). */

@@ -71,22 +71,40 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 	exit(2);
 }
 
+/* "a, b or c" of names[0..n-1] (NULL entries skipped). */
+static const char *choice_list(const char *const *names, int n, char *list, size_t len)
+{
+	list[0] = '\0';
+	for (int i = 0; i < n; i++)
+		if (names[i])
+			snprintf(list + strlen(list), len - strlen(list), "%s%s",
+				 list[0] ? (i == n - 1 ? " or " : ", ") : "", names[i]);
+	return list;
+}
+
 /* arg among names[0..n-1]: its index; anything else is bad input. */
 static int parse_choice(const char *opt, const char *arg, const char *const *names, int n)
 {
-	char list[160] = "";
+	char list[160];
 
 	for (int i = 0; i < n; i++)
 		if (names[i] && !strcmp(arg, names[i]))
 			return i;
-	for (int i = 0; i < n; i++)
-		if (names[i])
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-				 list[0] ? (i == n - 1 ? " or " : ", ") : "", names[i]);
-	usage_error("unknown %s '%s' (%s)", opt, arg, list);
+	usage_error("unknown %s '%s' (%s)", opt, arg, choice_list(names, n, list, sizeof(list)));
 }
 
-static uint64_t parse_u64(const char *opt, const char *arg, bool positive)
+/* The KINDs: the mechanism table's names. */
+static const char *const *kind_names(void)
+{
+	static const char *names[MECH_COUNT];
+
+	for (int m = 0; m < MECH_COUNT; m++)
+		names[m] = mech_table[m].name;
+	return names;
+}
+
+/* A decimal integer in [min, max]; anything else is bad input. */
+static uint64_t parse_u64(const char *opt, const char *arg, uint64_t min, uint64_t max)
 {
 	unsigned long long v;
 	char *end;
@@ -97,41 +115,36 @@ static uint64_t parse_u64(const char *opt, const char *arg, bool positive)
 	if (*arg == '-' || !isdigit((unsigned char)*arg))
 		goto bad;
 	v = strtoull(arg, &end, 10);
-	if (errno || *end || (positive && v == 0))
+	if (*end || (errno && errno != ERANGE))
+		goto bad;
+	if (errno == ERANGE || v > max)
+		usage_error("%s must be in the range %" PRIu64 "..%" PRIu64 ", not '%s'", opt, min, max,
+			    arg);
+	if (v < min)
 		goto bad;
 	return v;
 bad:
-	usage_error("%s must be a %s integer, not '%s'", opt,
-		    positive ? "positive" : "non-negative", arg);
+	usage_error("%s must be a %s integer, not '%s'", opt, min ? "positive" : "non-negative", arg);
 }
 
-/* "1.5", "250ms", "100us", "2s", "500ns"; a bare number is in def_unit ns. */
-static uint64_t parse_duration(const char *opt, const char *arg, uint64_t def_unit, bool positive)
+/* A duration (ev_parse_duration) in [min_ns, max_ns]. */
+static uint64_t parse_duration(const char *opt, const char *arg, uint64_t def_unit,
+			       uint64_t min_ns, uint64_t max_ns)
 {
-	static const struct { const char *suffix; uint64_t ns; } units[] = {
-		{ "ns", 1 }, { "us", EV_NSEC_PER_US }, { "ms", EV_NSEC_PER_MS },
-		{ "s", EV_NSEC_PER_SEC }, { "", 0 },
-	};
-	uint64_t unit = 0;
-	char *end;
-	double v;
+	char a[32], b[32];
+	uint64_t ns = 0;
+	int r = ev_parse_duration(arg, def_unit, &ns);
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || !(v >= 0) || *arg == '-')
-		goto bad;
-	for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (!strcmp(end, units[i].suffix)) {
-			unit = units[i].ns ? units[i].ns : def_unit;
-			break;
-		}
-	}
-	if (!unit || v * (double)unit > 1e18 || (positive && v * (double)unit < 1))
-		goto bad;
-	return (uint64_t)(v * (double)unit + 0.5);
-bad:
-	usage_error("%s must be a %sduration such as 1.5, 250ms, 100us (not '%s')", opt,
-		    positive ? "positive " : "", arg);
+	if (r == -EINVAL || (r == 0 && ns < min_ns && min_ns <= 1))
+		usage_error("%s must be a %sduration such as 1.5, 250ms, 100us (not '%s')", opt,
+			    min_ns ? "positive " : "", arg);
+	if ((r < 0 || ns > max_ns) && min_ns <= 1)
+		usage_error("%s must be at most %s, not '%s'", opt, hist_fmt_ns(max_ns, b, sizeof(b)),
+			    arg);
+	if (r < 0 || ns < min_ns || ns > max_ns)
+		usage_error("%s must be from %s to %s, not '%s'", opt, hist_fmt_ns(min_ns, a, sizeof(a)),
+			    hist_fmt_ns(max_ns, b, sizeof(b)), arg);
+	return ns;
 }
 
 /* ---- the options ---------------------------------------------------------- */
@@ -171,7 +184,7 @@ static const struct argp_option options[] = {
 	  "(as fast as it goes, at most --window in flight)", 1 },
 	{ "count", OPT_COUNT, "N", 0,
 	  "pingpong: N round trips (2N events); oneway, flood: N events; timerfd: "
-	  "N expirations (default 10000; flood 100000; timerfd 1000)", 1 },
+	  "N expirations (default 10000; flood 100000; timerfd 1000; at most 10^12)", 1 },
 	{ "duration", OPT_DURATION, "S", 0, "run for S seconds instead of --count", 1 },
 	{ "interval", OPT_INTERVAL, "DURATION", 0,
 	  "timerfd: the period (default 1ms; bare number = us). pingpong: the "
@@ -188,8 +201,9 @@ static const struct argp_option options[] = {
 	{ "policy", OPT_POLICY, "other|fifo:PRIO", 0, "scheduling policy (default other)", 1 },
 	{ "delay", OPT_DELAY, "S", 0,
 	  "after start-up, print the pids on stderr and wait S seconds before the "
-	  "traffic (time for evtrace attach)", 1 },
-	{ "timeout", OPT_TIMEOUT, "S", 0, "a side with no progress for S seconds fails the run (default 5)", 1 },
+	  "traffic (time for evtrace attach; at most 1h)", 1 },
+	{ "timeout", OPT_TIMEOUT, "S", 0,
+	  "a side with no progress for S seconds fails the run (default 5; at most 1h)", 1 },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object on stdout instead of the summary", 1 },
 
 	{ NULL, 0, NULL, 0, "signal, sigwait, signalfd:", 2 },
@@ -209,12 +223,13 @@ static const struct argp_option options[] = {
 	{ "clock", OPT_CLOCK, "CLOCK", 0, "monotonic (default), realtime or boottime", 4 },
 
 	{ NULL, 0, NULL, 0, "daemon:", 5 },
-	{ "jobs", OPT_JOBS, "N", 0, "jobs to run (default 1000)", 5 },
-	{ "workers", OPT_WORKERS, "N", 0, "worker threads (default 2)", 5 },
-	{ "job-time", OPT_JOB_TIME, "DURATION", 0, "work per job (default 50us)", 5 },
-	{ "tick", OPT_TICK, "DURATION", 0, "stats timer period (default 100ms)", 5 },
+	{ "jobs", OPT_JOBS, "N", 0, "jobs to run (default 1000; at most 10^12)", 5 },
+	{ "workers", OPT_WORKERS, "N", 0, "worker threads (default 2; 1..64)", 5 },
+	{ "job-time", OPT_JOB_TIME, "DURATION", 0, "work per job (default 50us; at most 1s)", 5 },
+	{ "tick", OPT_TICK, "DURATION", 0, "stats timer period (default 100ms; 1ms..1h)", 5 },
 	{ "config", OPT_CONFIG, "FILE", 0,
-	  "settings file (job_time=DURATION, tick=DURATION lines), re-read on SIGHUP", 5 },
+	  "settings file (job_time = DURATION, tick = DURATION lines, # comments; "
+	  "at most 64 KiB), re-read on SIGHUP (a bad file keeps the settings)", 5 },
 
 	{ NULL, 0, NULL, 0, "Other:", -1 },
 	{ "help", OPT_HELP, NULL, 0, "give this help", -1 },
@@ -293,21 +308,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->pattern_set = true;
 		break;
 	case OPT_COUNT:
-		o->count = parse_u64("--count", arg, true);
+		o->count = parse_u64("--count", arg, 1, EV_MAX_COUNT);
 		c->count_set = true;
 		break;
 	case OPT_DURATION:
-		o->duration_ns = parse_duration("--duration", arg, EV_NSEC_PER_SEC, true);
+		o->duration_ns = parse_duration("--duration", arg, EV_NSEC_PER_SEC, 1, EV_MAX_DURATION_NS);
 		c->duration_set = true;
 		break;
 	case OPT_INTERVAL:
-		o->interval_ns = parse_duration("--interval", arg, EV_NSEC_PER_US, false);
+		o->interval_ns = parse_duration("--interval", arg, EV_NSEC_PER_US, 0, EV_MAX_DURATION_NS);
 		o->interval_set = true;
 		break;
 	case OPT_WINDOW:
-		o->window = (unsigned)parse_u64("--window", arg, true);
-		if (o->window > EV_RING / 2)
-			usage_error("--window must be at most %u", EV_RING / 2);
+		o->window = (unsigned)parse_u64("--window", arg, 1, EV_RING / 2);
 		c->window_set = true;
 		break;
 	case OPT_THREADS:
@@ -325,11 +338,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->policy = SCHED_OTHER;
 			o->prio = 0;
 		} else if (!strncmp(arg, "fifo:", 5)) {
-			uint64_t p = parse_u64("the fifo priority", arg + 5, true);
 			int max = sched_get_priority_max(SCHED_FIFO);
+			uint64_t p = parse_u64("the fifo priority", arg + 5, 1, max > 0 ? (uint64_t)max : 1);
 
-			if (p > (uint64_t)max)
-				usage_error("fifo priority %" PRIu64 " out of range 1..%d", p, max);
 			o->policy = SCHED_FIFO;
 			o->prio = (int)p;
 		} else {
@@ -337,10 +348,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case OPT_DELAY:
-		o->delay_ns = parse_duration("--delay", arg, EV_NSEC_PER_SEC, false);
+		o->delay_ns = parse_duration("--delay", arg, EV_NSEC_PER_SEC, 0, EV_MAX_DELAY_NS);
 		break;
 	case OPT_TIMEOUT:
-		o->timeout_ns = parse_duration("--timeout", arg, EV_NSEC_PER_SEC, true);
+		o->timeout_ns = parse_duration("--timeout", arg, EV_NSEC_PER_SEC, 1, EV_MAX_DELAY_NS);
 		break;
 	case OPT_JSON:
 		o->json = true;
@@ -374,21 +385,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		kind_only(c, "--clock");
 		break;
 	case OPT_JOBS:
-		o->jobs = (unsigned)parse_u64("--jobs", arg, true);
+		o->jobs = parse_u64("--jobs", arg, 1, EV_MAX_COUNT);
 		kind_only(c, "--jobs");
 		break;
 	case OPT_WORKERS:
-		o->workers = (unsigned)parse_u64("--workers", arg, true);
-		if (o->workers > 64)
-			usage_error("--workers must be at most 64");
+		o->workers = (unsigned)parse_u64("--workers", arg, 1, EV_MAX_WORKERS);
 		kind_only(c, "--workers");
 		break;
 	case OPT_JOB_TIME:
-		o->job_ns = parse_duration("--job-time", arg, EV_NSEC_PER_US, false);
+		o->job_ns = parse_duration("--job-time", arg, EV_NSEC_PER_US, 0, EV_MAX_JOB_NS);
 		kind_only(c, "--job-time");
 		break;
 	case OPT_TICK:
-		o->tick_ns = parse_duration("--tick", arg, EV_NSEC_PER_MS, true);
+		o->tick_ns = parse_duration("--tick", arg, EV_NSEC_PER_MS, EV_MIN_TICK_NS, EV_MAX_TICK_NS);
 		kind_only(c, "--tick");
 		break;
 	case OPT_CONFIG:
@@ -398,13 +407,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (c->kind_set)
 			usage_error("unexpected argument '%s' (one KIND only)", arg);
-		{
-			const char *names[MECH_COUNT];
-
-			for (int m = 0; m < MECH_COUNT; m++)
-				names[m] = mech_table[m].name;
-			o->kind = parse_choice("KIND", arg, NAMES(names));
-		}
+		o->kind = parse_choice("KIND", arg, kind_names(), MECH_COUNT);
 		c->kind_set = true;
 		break;
 	case ARGP_KEY_ERROR:
@@ -455,11 +458,11 @@ static void check_kind_options(const struct cli *c)
 static void resolve(struct cli *c)
 {
 	struct ev_opts *o = &c->o;
-	char err[200];
+	char err[256], list[160];
 	int n, first, second;
 
 	if (!c->kind_set)
-		usage_error("missing KIND (signal, sigwait, signalfd, eventfd, timerfd, pipe or daemon)");
+		usage_error("missing KIND (%s)", choice_list(kind_names(), MECH_COUNT, list, sizeof(list)));
 	check_kind_options(c);
 	if (c->count_set && c->duration_set)
 		usage_error("--count and --duration exclude each other");
@@ -489,6 +492,13 @@ static void resolve(struct cli *c)
 		o->timeout_ns += o->interval_ns;
 	if (o->kind == MECH_DAEMON && c->count_set)
 		usage_error("daemon: use --jobs N (or --duration)");
+	if (o->config) {
+		/* read again at start and on SIGHUP; a bad file is bad input now */
+		uint64_t job_ns = o->job_ns, tick_ns = o->tick_ns;
+
+		if (ev_config_read(o->config, &job_ns, &tick_ns, err, sizeof(err)) < 0)
+			usage_error("%s", err);
+	}
 
 	/* libevm's handler source queues at most 256 siginfo between two
 	 * dispatches (more are dropped and counted): keep the flood below */

@@ -40,7 +40,7 @@ static int ev_signal_number(const char *s, char *err, size_t len)
 			if ((*p != '+' && *p != '-') || !isdigit((unsigned char)p[1]))
 				goto bad;
 			n = strtol(p, &end, 10);
-			if (*end)
+			if (*end || n < -1024 || n > 1024)
 				goto bad;
 		}
 		return (int)((max ? SIGRTMAX : SIGRTMIN) + n);
