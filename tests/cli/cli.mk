@@ -1,4 +1,4 @@
-# CLI tests (issue 4): evtrace's report (unit, ASan+UBSan, cmocka), bad
+# CLI tests: evtrace's report (unit, ASan+UBSan, cmocka), bad
 # input, `evtrace report` on saved files, and, as root, the end-to-end runs
 # over evload with the real tracers (tests/cli/cli_e2e.sh).
 .PHONY: test-cli test-cli-unit test-cli-shell test-cli-e2e

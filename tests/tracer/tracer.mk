@@ -1,4 +1,4 @@
-# Tracer tests (issue 4): the BPF programs and the loader library for real,
+# Tracer tests: the BPF programs and the loader library for real,
 # as root: known ping-pong traffic per kind (tests/tracer/tracer_load.c) counted
 # exactly by the tracer, stage counts consistent, every attach mode (tp_btf,
 # raw_tp, classic tracepoints), the error lines (unprivileged, missing BTF,

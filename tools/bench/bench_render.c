@@ -4,7 +4,7 @@
  * documents and JSON for programs. Text and markdown share the tables (one
  * builder, two printers); JSON holds everything, every trial included.
  *
- * The four parts, in the order issue 5 asks for:
+ * The four parts, in this order:
  *   (1) the table as measured   (2) a verdict beside each claim
  *   (3) the cross-check         (4) the conditions
  */
