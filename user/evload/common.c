@@ -345,7 +345,7 @@ static int ev_wait_step(struct ev_side *s, uint64_t *deadline)
 
 	r = m->wait(s, EV_POLL_MS);
 	if (r < 0)
-		return ev_fail(s, r, "%s: waiting for an event: %s", mech_table[m->kind].name, strerror(-r));
+		return ev_fail(s, r, "%s: waiting for an event: %s", ev_mech_name(m), strerror(-r));
 	if (s->deliveries != before) {
 		*deadline = 0;
 		return 0;
@@ -416,7 +416,7 @@ static int ev_send(struct ev_side *s, uint64_t seq)
 			return r;
 	}
 	if (r < 0)
-		return ev_fail(s, r, "%s: send to the %s: %s", mech_table[m->kind].name,
+		return ev_fail(s, r, "%s: send to the %s: %s", ev_mech_name(m),
 			       side_names[!s->id], strerror(-r));
 	atomic_store_explicit(&d->sent, seq + 1, memory_order_release);
 	return 0;
@@ -549,7 +549,7 @@ static int ev_drain(struct ev_side *s)
 
 		rc = r->m->wait(s, r->merges ? 1 : ev_ms_left(deadline, EV_POLL_MS));
 		if (rc < 0)
-			return ev_fail(s, rc, "%s: draining: %s", mech_table[r->m->kind].name, strerror(-rc));
+			return ev_fail(s, rc, "%s: draining: %s", ev_mech_name(r->m), strerror(-rc));
 		if (s->deliveries != before) {
 			empty = 0;
 			continue;
@@ -602,7 +602,7 @@ static int ev_side_main(struct ev_side *s)
 		return ev_fail(s, -EINVAL, "%s", err);
 	rc = r->m->init(s);
 	if (rc < 0)
-		return ev_fail(s, rc, "%s: set-up of the %s: %s%s%s", mech_table[r->m->kind].name,
+		return ev_fail(s, rc, "%s: set-up of the %s: %s%s%s", ev_mech_name(r->m),
 			       side_names[s->id], strerror(-rc),
 			       s->loop && evm_loop_error(s->loop)[0] ? ": " : "",
 			       s->loop ? evm_loop_error(s->loop) : "");
@@ -616,7 +616,7 @@ static int ev_side_main(struct ev_side *s)
 	if (r->m->connect) {
 		rc = r->m->connect(s);
 		if (rc < 0)
-			return ev_fail(s, rc, "%s: connecting the %s to the %s: %s", mech_table[r->m->kind].name,
+			return ev_fail(s, rc, "%s: connecting the %s to the %s: %s", ev_mech_name(r->m),
 				       side_names[s->id], side_names[!s->id], strerror(-rc));
 	}
 	atomic_store_explicit(&sh->ready[s->id], 2, memory_order_release);
@@ -628,7 +628,7 @@ static int ev_side_main(struct ev_side *s)
 			return rc;
 		if (o->delay_ns) {
 			fprintf(stderr, "evload: %s: sender pid %d tid %d, receiver pid %d tid %d; "
-				"traffic starts in %.3g s\n", mech_table[r->m->kind].name, me->pid, me->tid,
+				"traffic starts in %.3g s\n", ev_mech_name(r->m), me->pid, me->tid,
 				sh->side[EV_B].pid, sh->side[EV_B].tid, (double)o->delay_ns / 1e9);
 			ev_sleep_ns(o->delay_ns);
 		}
@@ -761,7 +761,7 @@ int ev_run_traffic(struct ev_run *r)
 	if (r->m->setup) {
 		rc = r->m->setup(r);
 		if (rc < 0)
-			return ev_fail(&r->side[EV_A], rc, "%s: set-up: %s", mech_table[r->m->kind].name,
+			return ev_fail(&r->side[EV_A], rc, "%s: set-up: %s", ev_mech_name(r->m),
 				       strerror(-rc));
 	}
 

@@ -288,6 +288,11 @@ void ev_signal_settings(const struct ev_run *r, struct json_object *settings);
 extern const struct ev_mech ev_mech_signal, ev_mech_sigwait, ev_mech_signalfd,
 	ev_mech_eventfd, ev_mech_pipe;
 
+static inline const char *ev_mech_name(const struct ev_mech *m)
+{
+	return mech_table[m->kind].name;
+}
+
 /* ---- timerfd, daemon ---------------------------------------------------- */
 
 struct ev_result;
