@@ -83,7 +83,11 @@ else
 		grep -qF "$s" "$tmp/b.txt" || fail "text output lacks '$s'"
 	done
 	grep -q "done" "$tmp/b.err" || fail "no progress on stderr"
-	[ "$took" -lt 60 ] || fail "--quick took $took s (more than a minute)"
+	# under a minute on an idle 2-CPU machine (the figure is printed at the
+	# end); the bound, three times that, holds on a machine shared with
+	# other builds and catches a hang; that the plan was the quick one
+	# (3 trials), bench_check.py checks
+	[ "$took" -lt 180 ] || fail "--quick took $took s (more than three minutes)"
 fi
 
 # SIGINT mid-run: stops, says so in one line, leaves no evload running (the

@@ -516,6 +516,14 @@ int cmd_bench(int argc, char **argv)
 		bench_baseline_free(base);
 		return ret;
 	}
+	/* SIGINT and SIGTERM from the start (a shell starts a background job
+	 * with SIGINT ignored: one that came before this would be lost). Until
+	 * the plan runs they only set the flag, and the calls they interrupt
+	 * restart: the tracer loads undisturbed, then nothing is measured. */
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		errline(&c, "out of memory");
@@ -541,13 +549,15 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	report_fill_system(&r->sys);
-	sigemptyset(&sa.sa_mask);
+	/* from now on a signal also cuts the running trial's waits short */
+	sa.sa_flags = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
 	fprintf(stderr, "%s: %s mode, %d trials, evload %s\n", c.prog,
 		r->cfg.quick ? "quick" : "default", r->cfg.trials, r->cfg.evload_src);
-	run_plan(r, sess, &p);
+	if (!bench_interrupted)
+		run_plan(r, sess, &p);
 	bench_session_close(sess);
 	r->elapsed_s = mono_s() - p.t0;
 	if (bench_interrupted) {
