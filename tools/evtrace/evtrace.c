@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "html.h"
 #include "report.h"
 #include "tracer.h"
 
@@ -48,6 +49,7 @@ enum {
 	OPT_EVENTS,
 	OPT_BTF,
 	OPT_NO_DISPATCH,
+	OPT_HTML,
 };
 
 struct cli {
@@ -57,6 +59,7 @@ struct cli {
 	/* common */
 	double interval_s;
 	const char *json_path;
+	const char *html_path;
 	const char *events_path;
 	const char *btf_path;
 	bool no_dispatch;
@@ -138,10 +141,22 @@ static int parse_pid(const char *s, pid_t *out)
 
 /* ---------------------------------------------------------- arguments */
 
+/* --html FILE: writable, and not stdout twice. */
+static error_t html_arg(struct cli *c, const char *arg)
+{
+	char err[512];
+
+	if (html_check_path(arg, err, sizeof(err)))
+		return bad_arg(c, "--html: %s", err);
+	c->html_path = arg;
+	return 0;
+}
+
 static const struct argp_option common_options[] = {
 	{ "interval", 'i', "SECONDS", 0, "Also print a report of each SECONDS interval", 1 },
 	{ "json", OPT_JSON, "FILE", 0, "Save the report as JSON to FILE ('-': stdout, instead of the text)", 1 },
 	{ "events", OPT_EVENTS, "FILE", 0, "Write per-event records to FILE", 1 },
+	{ "html", OPT_HTML, "FILE", 0, "Also draw the report as one self-contained HTML page in FILE ('-': stdout, instead of the text)", 1 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux; also EVTRACE_BTF)", 1 },
 	{ "no-dispatch", OPT_NO_DISPATCH, NULL, 0, "Do not attach libevm's USDT probes: no dispatch stage, and a uprobe trap less per event", 1 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the ids of our BPF programs", 1 },
@@ -171,6 +186,8 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_EVENTS:
 		c->events_path = arg;
 		return 0;
+	case OPT_HTML:
+		return html_arg(c, arg);
 	case OPT_BTF:
 		c->btf_path = arg;
 		return 0;
@@ -275,6 +292,8 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
+	case OPT_HTML:
+		return html_arg(c, arg);
 	case ARGP_KEY_INIT:
 		quiet_argp_hints(state);
 		return 0;
@@ -312,6 +331,7 @@ static const struct argp attach_argp = {
 };
 
 static const struct argp_option report_options[] = {
+	{ "html", OPT_HTML, "FILE", 0, "Also draw it as one self-contained HTML page in FILE ('-': stdout, instead of the text)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{ 0 },
 };
@@ -332,6 +352,10 @@ static int parse_args(const struct argp *argp, int argc, char **argv, struct cli
 	if (err || c->failed) {
 		if (!c->failed)
 			errline(c, "invalid arguments: %s", strerror(err));
+		return -EINVAL;
+	}
+	if (c->json_path && c->html_path && !strcmp(c->json_path, "-") && !strcmp(c->html_path, "-")) {
+		errline(c, "--json - and --html - cannot both take stdout");
 		return -EINVAL;
 	}
 	return 0;
@@ -439,7 +463,8 @@ static void take_part(struct session *s, double now)
 
 static bool text_out(const struct session *s)
 {
-	return !s->c->json_path || strcmp(s->c->json_path, "-");
+	return (!s->c->json_path || strcmp(s->c->json_path, "-")) &&
+	       (!s->c->html_path || strcmp(s->c->html_path, "-"));
 }
 
 static int interval_report(struct session *s, double now)
@@ -486,6 +511,10 @@ static int final_report(struct session *s, double now)
 		report_print_text(stdout, s->intervals ? s->part : whole);
 	}
 	if (s->c->json_path && report_write_json(whole, s->c->json_path, err, sizeof(err))) {
+		errline(s->c, "%s", err);
+		return -EIO;
+	}
+	if (s->c->html_path && html_save_report(whole, s->c->html_path, err, sizeof(err))) {
 		errline(s->c, "%s", err);
 		return -EIO;
 	}
@@ -960,7 +989,13 @@ static int cmd_report(int argc, char **argv)
 		free(r);
 		return 1;
 	}
-	report_print_text(stdout, r);
+	if (!c.html_path || strcmp(c.html_path, "-"))
+		report_print_text(stdout, r);
+	if (c.html_path && html_save_report(r, c.html_path, err, sizeof(err))) {
+		errline(&c, "%s", err);
+		free(r);
+		return 1;
+	}
 	free(r);
 	return 0;
 }
