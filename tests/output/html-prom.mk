@@ -1,0 +1,24 @@
+# The outputs of tools/output/ this fragment tests:
+#   test-html-unit  the HTML renderer on synthetic reports (cmocka, ASan+UBSan)
+#   test-html       the pictures (--html) in a real browser: headless Chromium
+#                   renders each page, its DOM is checked against evtrace's
+#                   JSON of the same run, and a screenshot must show a drawn
+#                   page (tests/output/html_test.sh; the traced runs and a
+#                   quick bench as root)
+.PHONY: test-html test-html-unit
+TEST_TARGETS += test-html
+
+HTML_UNIT      := $(BUILD)/tests/output/html_unit
+HTML_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/output/html_unit.c tools/output/html.c \
+                    tools/bench/bench_claims.c tools/bench/bench_stats.c tools/bench/bench_render.c \
+                    $(REPORT_SRCS) $(SHARED_SRCS))
+
+$(HTML_UNIT): $(HTML_UNIT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS) -lm
+
+test-html-unit: $(HTML_UNIT)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(HTML_UNIT)
+
+test-html: test-html-unit $(EVTRACE) $(EVLOAD)
+	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/output/html_test.sh
