@@ -5,8 +5,11 @@
 #                   JSON of the same run, and a screenshot must show a drawn
 #                   page (tests/output/html_test.sh; the traced runs and a
 #                   quick bench as root)
-.PHONY: test-html test-html-unit
-TEST_TARGETS += test-html
+#   test-prom       Prometheus: attach --listen scraped by a real Prometheus
+#                   server while evload runs, its answers against evtrace's
+#                   JSON; the textfile; bad addresses (tests/output/prom_test.sh)
+.PHONY: test-html test-html-unit test-prom
+TEST_TARGETS += test-html test-prom
 
 HTML_UNIT      := $(BUILD)/tests/output/html_unit
 HTML_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/output/html_unit.c tools/output/html.c \
@@ -22,3 +25,6 @@ test-html-unit: $(HTML_UNIT)
 
 test-html: test-html-unit $(EVTRACE) $(EVLOAD)
 	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/output/html_test.sh
+
+test-prom: $(EVTRACE) $(EVLOAD)
+	EVTRACE=$(EVTRACE) EVLOAD=$(EVLOAD) tests/output/prom_test.sh

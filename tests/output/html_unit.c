@@ -128,16 +128,16 @@ static void test_save(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/r.html", dir);
-	assert_int_equal(html_check_path(path, err, sizeof(err)), 0);
+	assert_int_equal(output_check_path(path, err, sizeof(err)), 0);
 	assert_int_equal(html_save_report(r, path, err, sizeof(err)), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(st.st_size > 1000);
 	assert_int_equal(st.st_mode & 0777, 0644);
 	/* a directory is not a file */
-	assert_int_not_equal(html_check_path(dir, err, sizeof(err)), 0);
+	assert_int_not_equal(output_check_path(dir, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, dir));
 	snprintf(path, sizeof(path), "%s/none/r.html", dir);
-	assert_int_not_equal(html_check_path(path, err, sizeof(err)), 0);
+	assert_int_not_equal(output_check_path(path, err, sizeof(err)), 0);
 	assert_int_not_equal(html_save_report(r, path, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "cannot write"));
 	/* only r.html in the directory: no temporary file left */

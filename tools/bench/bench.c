@@ -509,7 +509,7 @@ int cmd_bench(int argc, char **argv)
 	if ((c.json && check_writable(&c, "--json", c.json)) ||
 	    (c.md && check_writable(&c, "--markdown", c.md)))
 		goto out;
-	if (c.html && html_check_path(c.html, err, sizeof(err))) {
+	if (c.html && output_check_path(c.html, err, sizeof(err))) {
 		errline(&c, "--html: %s", err);
 		goto out;
 	}

@@ -35,6 +35,7 @@
 
 #include "bench.h"
 #include "html.h"
+#include "prom.h"
 #include "report.h"
 #include "tracer.h"
 
@@ -50,7 +51,12 @@ enum {
 	OPT_BTF,
 	OPT_NO_DISPATCH,
 	OPT_HTML,
+	OPT_LISTEN,
+	OPT_PROM_FILE,
 };
+
+/* --listen / --prom-file without -i: the snapshot's refresh period */
+#define PROM_REFRESH_S 1.0
 
 struct cli {
 	const char *prog;       /* "evtrace run", for messages */
@@ -60,6 +66,8 @@ struct cli {
 	double interval_s;
 	const char *json_path;
 	const char *html_path;
+	const char *listen;             /* --listen ADDR:PORT */
+	const char *prom_file;
 	const char *events_path;
 	const char *btf_path;
 	bool no_dispatch;
@@ -146,7 +154,7 @@ static error_t html_arg(struct cli *c, const char *arg)
 {
 	char err[512];
 
-	if (html_check_path(arg, err, sizeof(err)))
+	if (output_check_path(arg, err, sizeof(err)))
 		return bad_arg(c, "--html: %s", err);
 	c->html_path = arg;
 	return 0;
@@ -157,6 +165,8 @@ static const struct argp_option common_options[] = {
 	{ "json", OPT_JSON, "FILE", 0, "Save the report as JSON to FILE ('-': stdout, instead of the text)", 1 },
 	{ "events", OPT_EVENTS, "FILE", 0, "Write per-event records to FILE", 1 },
 	{ "html", OPT_HTML, "FILE", 0, "Also draw the report as one self-contained HTML page in FILE ('-': stdout, instead of the text)", 1 },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Serve the metrics so far on http://ADDR:PORT/metrics for Prometheus (loopback only: 127.0.0.1, [::1], localhost; port 0: any free one, printed on stderr)", 1 },
+	{ "prom-file", OPT_PROM_FILE, "FILE", 0, "Write the metrics in the Prometheus text format to FILE (node_exporter's textfile collector; replaced atomically at each interval, each second without -i, and at the end)", 1 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux; also EVTRACE_BTF)", 1 },
 	{ "no-dispatch", OPT_NO_DISPATCH, NULL, 0, "Do not attach libevm's USDT probes: no dispatch stage, and a uprobe trap less per event", 1 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the ids of our BPF programs", 1 },
@@ -188,6 +198,22 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_HTML:
 		return html_arg(c, arg);
+	case OPT_LISTEN: {
+		char err[512];
+
+		if (prom_parse_listen(arg, err, sizeof(err)))
+			return bad_arg(c, "%s", err);
+		c->listen = arg;
+		return 0;
+	}
+	case OPT_PROM_FILE: {
+		char err[512];
+
+		if (!strcmp(arg, "-") || output_check_path(arg, err, sizeof(err)))
+			return bad_arg(c, "--prom-file: %s", strcmp(arg, "-") ? err : "needs a file, not stdout");
+		c->prom_file = arg;
+		return 0;
+	}
 	case OPT_BTF:
 		c->btf_path = arg;
 		return 0;
@@ -373,6 +399,8 @@ struct session {
 	int sigfd, pidfd;
 	pid_t child;                    /* run: CMD */
 	double start, part_start;
+	struct prom_server *prom;       /* --listen */
+	bool prom_failed;               /* the last --prom-file write failed */
 	int intervals;
 	int signals;                    /* SIGINT/SIGTERM received */
 	bool target_gone;
@@ -444,6 +472,14 @@ static int collect(struct session *s, double now)
 	r->missed_runs = tracer_misses(s->t);
 	r->from_json = false;
 	report_summarize(r);
+	prom_update(s->prom, r);
+	if (s->c->prom_file) {
+		char msg[512];
+
+		s->prom_failed = prom_save(r, s->c->prom_file, msg, sizeof(msg)) != 0;
+		if (s->prom_failed)
+			errline(s->c, "%s", msg);
+	}
 	return 0;
 }
 
@@ -518,7 +554,7 @@ static int final_report(struct session *s, double now)
 		errline(s->c, "%s", err);
 		return -EIO;
 	}
-	return 0;
+	return s->prom_failed ? -EIO : 0;
 }
 
 /* -v: which programs are ours, so that one can check they are gone after. */
@@ -564,14 +600,26 @@ static int trace_loop(struct session *s)
 	const struct cli *c = s->c;
 	double deadline = c->duration_s > 0 ? s->start + c->duration_s : INFINITY;
 	double next = c->interval_s > 0 ? s->start + c->interval_s : INFINITY;
+	/* Prometheus without intervals: a fresh snapshot every second */
+	double snap = (c->listen || c->prom_file) && !(c->interval_s > 0) ?
+		      s->start + PROM_REFRESH_S : INFINITY;
 
 	for (;;) {
 		struct pollfd pfd[2] = { { s->sigfd, POLLIN, 0 }, { s->pidfd, POLLIN, 0 } };
-		double now = now_s(), until = fmin(deadline, next);
+		double now = now_s(), until = fmin(fmin(deadline, next), snap);
 		int timeout, n;
 
 		if (now >= deadline)
 			return 0;
+		if (now >= snap) {
+			int err = collect(s, now);
+
+			if (err)
+				return err;
+			while (snap <= now)
+				snap += PROM_REFRESH_S;
+			continue;
+		}
 		if (now >= next) {
 			int err = interval_report(s, now);
 
@@ -646,11 +694,23 @@ static int session_init(struct session *s, struct cli *c)
 		return -ENOMEM;
 	}
 	report_fill_system(&s->base);
+	if (c->listen) {
+		char err[512];
+
+		if (prom_listen(&s->prom, c->listen, err, sizeof(err))) {
+			errline(c, "%s", err);
+			return -EADDRINUSE;
+		}
+		fprintf(stderr, "%s: serving the metrics on http://%.*s:%d/metrics\n", c->prog,
+			(int)(strrchr(c->listen, ':') - c->listen), c->listen, prom_port(s->prom));
+	}
 	return 0;
 }
 
 static void session_fini(struct session *s)
 {
+	prom_close(s->prom);
+	s->prom = NULL;
 	tracer_close(s->t);	/* every program and link of ours goes with it */
 	s->t = NULL;
 	if (s->sigfd >= 0)

@@ -735,8 +735,7 @@ int html_bench(FILE *f, const struct bench_results *r)
 
 /* ------------------------------------------------------------- files */
 
-/* render(f, arg) into path, through a temporary file renamed into place. */
-static int save(const char *path, int (*render)(FILE *, const void *), const void *arg,
+int output_save(const char *path, int (*render)(FILE *f, const void *arg), const void *arg,
 		char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
@@ -789,15 +788,15 @@ static int render_bench(FILE *f, const void *arg)
 
 int html_save_report(const struct evtrace_report *r, const char *path, char *err, size_t errlen)
 {
-	return save(path, render_report, r, err, errlen);
+	return output_save(path, render_report, r, err, errlen);
 }
 
 int html_save_bench(const struct bench_results *r, const char *path, char *err, size_t errlen)
 {
-	return save(path, render_bench, r, err, errlen);
+	return output_save(path, render_bench, r, err, errlen);
 }
 
-int html_check_path(const char *path, char *err, size_t errlen)
+int output_check_path(const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');

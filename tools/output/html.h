@@ -36,9 +36,15 @@ int html_bench(FILE *f, const struct bench_results *r);
 
 /* The same into FILE ("-": stdout), written to a temporary file beside it
  * and renamed over it only when complete. 0, or a negative errno with one
- * line in err. html_check_path: can FILE be written (before a long run)? */
+ * line in err. output_check_path: can FILE be written (before a long run)? */
 int html_save_report(const struct evtrace_report *r, const char *path, char *err, size_t errlen);
 int html_save_bench(const struct bench_results *r, const char *path, char *err, size_t errlen);
-int html_check_path(const char *path, char *err, size_t errlen);
+int output_check_path(const char *path, char *err, size_t errlen);
+
+/* What html_save_* do, for every output of this folder: render(f, arg) into
+ * path ("-": stdout) through a hidden temporary file (".NAME.XXXXXX", mode
+ * 0644) renamed over it once complete. */
+int output_save(const char *path, int (*render)(FILE *f, const void *arg), const void *arg,
+		char *err, size_t errlen);
 
 #endif /* EVTRACE_HTML_H */

@@ -1,5 +1,7 @@
 # The outputs beyond text and JSON (tools/output/): html.c the pictures (one
-# self-contained HTML page per report or bench run). Linked into evtrace.
+# self-contained HTML page per report or bench run), prom.c Prometheus (the
+# /metrics server on libmicrohttpd, the textfile collector's file). Linked
+# into evtrace.
 OUTPUT_SRCS := $(sort $(wildcard tools/output/*.c))
-OUTPUT_LIBS :=
+OUTPUT_LIBS := -lmicrohttpd
 CPPFLAGS    += -Itools/output
