@@ -15,14 +15,9 @@ EVLOAD=${EVLOAD:-build/evload}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
+. "$here/html_lib.sh"
 W=1000
 H=1400
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 command -v chromium >/dev/null || { echo "html_test: chromium is not installed (make deps)" >&2; exit 1; }
 
@@ -71,18 +66,6 @@ look() {
 	python3 "$here/html_check.py" png "$tmp/$name.png" "$W" "$H" || fail "$name: the screenshot"
 	[ -n "${HTML_TEST_KEEP:-}" ] && cp "$page" "$tmp/$name.png" "$HTML_TEST_KEEP/" 2>/dev/null
 	return 0
-}
-
-# expect_bad CMD...: non-zero exit, one line on stderr, nothing on stdout
-expect_bad() {
-	local rc lines
-	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" -eq 0 ] || [ "$lines" -ne 1 ] || [ -s "$tmp/out" ]; then
-		fail "$*: exit $rc, $lines stderr lines, $(wc -c <"$tmp/out") stdout bytes"
-		sed 's/^/    /' "$tmp/err" >&2
-	fi
 }
 
 # the console check sees a script error

@@ -25,27 +25,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+. "$here/html_lib.sh"
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# expect_bad CMD...: non-zero exit, one line on stderr, nothing on stdout
-expect_bad() {
-	local rc lines
-	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" -eq 0 ] || [ "$lines" -ne 1 ] || [ -s "$tmp/out" ]; then
-		fail "$*: exit $rc, $lines stderr lines, $(wc -c <"$tmp/out") stdout bytes"
-		sed 's/^/    /' "$tmp/err" >&2
-	fi
 }
 
 for a in 0.0.0.0:9464 10.1.2.3:9464 "[::]:9464" example.com:80 127.0.0.1 127.0.0.1:65536 127.0.0.1:x :9464; do
