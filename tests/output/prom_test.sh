@@ -104,6 +104,17 @@ for _ in $(seq 1 120); do
 done
 grep -q "serving the metrics on http://127.0.0.1:$ep/metrics" "$tmp/attach.err" ||
 	fail "attach --listen does not say where it serves: $(head -3 "$tmp/attach.err")"
+# Prometheus hands new targets to its scrapers every few seconds: the traffic
+# starts once it has scraped evtrace at least once
+python3 - "$pp" <<-'EOF' || fail "Prometheus never scraped evtrace"
+	import json, sys, time, urllib.request as u
+	for _ in range(120):
+	    d = json.load(u.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/targets", timeout=5))
+	    if any(t["health"] == "up" for t in d["data"]["activeTargets"]):
+	        sys.exit(0)
+	    time.sleep(0.25)
+	sys.exit(1)
+EOF
 echo go >"$tmp/go"
 
 # the formats as served, while the run goes on
