@@ -13,7 +13,7 @@
 #   bpf/bpf.mk               the BPF pipeline: vmlinux.h, clang -target bpf, skeletons
 #   tools/tracer/tracer.mk   the tracer library: load, attach, collect; the report model
 #   tools/bench/bench.mk     evtrace bench: scenarios, trials, statistics, verdicts
-#   tools/output/output.mk   outputs beyond the report: the Perfetto timeline
+#   tools/output/output.mk   outputs beyond text and JSON: Perfetto timeline, HTML pictures, Prometheus
 #   tools/evtrace/evtrace.mk evtrace, the CLI
 #   tests/*/*.mk             the test suites (each appends to TEST_TARGETS)
 #   tests/perf/*.mk          the benchmarks (each appends to BENCH_TARGETS)
@@ -34,8 +34,8 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 
 # Debian packages: build, tests, and (bench only) the peers we compare with.
 DEPS_BUILD := build-essential clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
-              systemtap-sdt-dev libjson-c-dev pkg-config libcmocka-dev
-DEPS_TEST  := rt-tests util-linux python3 iproute2 python3-jsonschema
+              systemtap-sdt-dev libjson-c-dev pkg-config libcmocka-dev libmicrohttpd-dev
+DEPS_TEST  := rt-tests util-linux python3 iproute2 python3-jsonschema chromium prometheus
 DEPS_BENCH := libev-dev libevent-dev libuv1-dev libsystemd-dev libbpf-tools bpftrace
 DEPS_ALL   := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 DEPS_STAMP := $(BUILD)/.deps-installed

@@ -28,6 +28,7 @@
 #include "bench.h"
 #include "bench_baseline.h"
 #include "bench_impl.h"
+#include "html.h"
 #include "tracer.h"
 
 #define EXIT_USAGE 2
@@ -45,6 +46,7 @@ enum {
 	OPT_DISPATCH,
 	OPT_BASELINE,
 	OPT_AGAINST,
+	OPT_HTML,
 };
 
 struct bench_cli {
@@ -54,7 +56,7 @@ struct bench_cli {
 	int trials;             /* 0: the mode's default */
 	double scale;           /* multiplies the event counts */
 	int timeout_s;
-	const char *json, *md, *evload, *policy;
+	const char *json, *md, *html, *evload, *policy;
 	bool no_trace;
 	bool no_dispatch;
 	const char *baseline, *against;	/* bench_baseline.h */
@@ -88,6 +90,7 @@ static const struct argp_option options[] = {
 	{ "scale", OPT_SCALE, "X", 0, "Multiply the events per trial by X (0.01..100)", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Also save the results as JSON to FILE", 0 },
 	{ "markdown", OPT_MARKDOWN, "FILE", 0, "Also save the results as markdown to FILE", 0 },
+	{ "html", OPT_HTML, "FILE", 0, "Also draw the verdicts and latencies as one self-contained HTML page in FILE", 0 },
 	{ "evload", OPT_EVLOAD, "PATH", 0, "The evload binary (default: evload beside evtrace)", 0 },
 	{ "policy", OPT_POLICY, "POLICY", 0, "Scheduling policy of evload: other (default) or fifo:PRIO", 0 },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0, "Kill a trial after SECONDS (default 120)", 0 },
@@ -178,6 +181,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_MARKDOWN:
 		c->md = arg;
+		return 0;
+	case OPT_HTML:
+		c->html = arg;
 		return 0;
 	case OPT_EVLOAD:
 		c->evload = arg;
@@ -539,6 +545,10 @@ int cmd_bench(int argc, char **argv)
 	if ((c.json && check_writable(&c, "--json", c.json)) ||
 	    (c.md && check_writable(&c, "--markdown", c.md)))
 		goto out;
+	if (c.html && output_check_path(c.html, err, sizeof(err))) {
+		errline(&c, "--html: %s", err);
+		goto out;
+	}
 	if (private_copy(&r->cfg, dir, sizeof(dir), err, sizeof(err))) {
 		errline(&c, "%s", err);
 		goto out;
@@ -587,6 +597,10 @@ int cmd_bench(int argc, char **argv)
 		ret = 1;
 	}
 	if (c.md && bench_write_markdown(r, c.md, err, sizeof(err))) {
+		errline(&c, "%s", err);
+		ret = 1;
+	}
+	if (c.html && html_save_bench(r, c.html, err, sizeof(err))) {
 		errline(&c, "%s", err);
 		ret = 1;
 	}

@@ -350,6 +350,9 @@ static void judge_latency(const struct bench_results *r, struct bench_claim_resu
 		 bench_scen_name(rs));
 	fmt_est(c->measured, sizeof(c->measured), what, &c->est, "x");
 	fmt_brief(c);
+	c->ratio = true;
+	c->band_lo = high ? BENCH_LAT_MARGIN : 0;
+	c->band_hi = high ? INFINITY : BENCH_LAT_MARGIN;
 	if (high) {
 		c->verdict = bench_band_verdict(&c->est, BENCH_LAT_MARGIN, INFINITY);
 		snprintf(c->rule, sizeof(c->rule),
@@ -398,6 +401,9 @@ static void judge_throughput(const struct bench_results *r, struct bench_claim_r
 	fmt_est(c->measured, sizeof(c->measured), what, &c->est, "x");
 	fmt_brief(c);
 	c->verdict = bench_band_verdict(&c->est, lo, hi);
+	c->ratio = true;
+	c->band_lo = lo;
+	c->band_hi = hi;
 	snprintf(c->rule, sizeof(c->rule),
 		 "%s; holds if the interval lies wholly inside, contradicted if wholly outside", band);
 }

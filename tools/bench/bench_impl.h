@@ -206,6 +206,8 @@ struct bench_claim_result {
 	enum bench_verdict verdict;
 	struct bench_est est;           /* the measured quantity */
 	bool has_est;
+	bool ratio;                     /* est is a ratio to the pipe, judged on */
+	double band_lo, band_hi;        /* the claimed band [band_lo, band_hi) */
 	char measured[200];             /* what was measured, for people */
 	char brief[96];                 /* the same in a table cell */
 	char rule[240];                 /* the rule applied */

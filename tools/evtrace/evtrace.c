@@ -35,6 +35,8 @@
 
 #include "bench.h"
 #include "perfetto.h"
+#include "html.h"
+#include "prom.h"
 #include "report.h"
 #include "tracer.h"
 
@@ -50,7 +52,13 @@ enum {
 	OPT_BTF,
 	OPT_NO_DISPATCH,
 	OPT_PERFETTO,
+	OPT_HTML,
+	OPT_LISTEN,
+	OPT_PROM_FILE,
 };
+
+/* --listen / --prom-file without -i: the snapshot's refresh period */
+#define PROM_REFRESH_S 1.0
 
 struct cli {
 	const char *prog;       /* "evtrace run", for messages */
@@ -59,6 +67,9 @@ struct cli {
 	/* common */
 	double interval_s;
 	const char *json_path;
+	const char *html_path;
+	const char *listen;             /* --listen ADDR:PORT */
+	const char *prom_file;
 	const char *events_path;
 	const char *btf_path;
 	bool no_dispatch;
@@ -145,10 +156,24 @@ static int parse_pid(const char *s, pid_t *out)
 
 /* ---------------------------------------------------------- arguments */
 
+/* --html FILE: writable, and not stdout twice. */
+static error_t html_arg(struct cli *c, const char *arg)
+{
+	char err[512];
+
+	if (output_check_path(arg, err, sizeof(err)))
+		return bad_arg(c, "--html: %s", err);
+	c->html_path = arg;
+	return 0;
+}
+
 static const struct argp_option common_options[] = {
 	{ "interval", 'i', "SECONDS", 0, "Also print a report of each SECONDS interval", 1 },
 	{ "json", OPT_JSON, "FILE", 0, "Save the report as JSON to FILE ('-': stdout, instead of the text)", 1 },
 	{ "events", OPT_EVENTS, "FILE", 0, "Write per-event records to FILE", 1 },
+	{ "html", OPT_HTML, "FILE", 0, "Also draw the report as one self-contained HTML page in FILE ('-': stdout, instead of the text)", 1 },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Serve the metrics so far on http://ADDR:PORT/metrics for Prometheus (loopback only: 127.0.0.1, [::1], localhost; port 0: any free one, printed on stderr)", 1 },
+	{ "prom-file", OPT_PROM_FILE, "FILE", 0, "Write the metrics in the Prometheus text format to FILE (node_exporter's textfile collector; replaced atomically at each interval, each second without -i, and at the end)", 1 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux; also EVTRACE_BTF)", 1 },
 	{ "no-dispatch", OPT_NO_DISPATCH, NULL, 0, "Do not attach libevm's USDT probes: no dispatch stage, and a uprobe trap less per event", 1 },
 	{ "perfetto", OPT_PERFETTO, "FILE", 0, "Write a timeline of every event to FILE (Trace Event Format: ui.perfetto.dev, chrome://tracing)", 1 },
@@ -179,6 +204,24 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_EVENTS:
 		c->events_path = arg;
 		return 0;
+	case OPT_HTML:
+		return html_arg(c, arg);
+	case OPT_LISTEN: {
+		char err[512];
+
+		if (prom_parse_listen(arg, err, sizeof(err)))
+			return bad_arg(c, "%s", err);
+		c->listen = arg;
+		return 0;
+	}
+	case OPT_PROM_FILE: {
+		char err[512];
+
+		if (!strcmp(arg, "-") || output_check_path(arg, err, sizeof(err)))
+			return bad_arg(c, "--prom-file: %s", strcmp(arg, "-") ? err : "needs a file, not stdout");
+		c->prom_file = arg;
+		return 0;
+	}
 	case OPT_BTF:
 		c->btf_path = arg;
 		return 0;
@@ -286,6 +329,8 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
+	case OPT_HTML:
+		return html_arg(c, arg);
 	case ARGP_KEY_INIT:
 		quiet_argp_hints(state);
 		return 0;
@@ -333,6 +378,7 @@ static const struct argp attach_argp = {
 };
 
 static const struct argp_option report_options[] = {
+	{ "html", OPT_HTML, "FILE", 0, "Also draw it as one self-contained HTML page in FILE ('-': stdout, instead of the text)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{ "events", OPT_EVENTS, "FILE", 0, "With --perfetto: the per-event records saved with --events (and --perfetto, for the senders)", 0 },
 	{ "perfetto", OPT_PERFETTO, "OUT", 0, "Write the timeline of --events FILE to OUT (Trace Event Format)", 0 },
@@ -358,6 +404,10 @@ static int parse_args(const struct argp *argp, int argc, char **argv, struct cli
 			errline(c, "invalid arguments: %s", strerror(err));
 		return -EINVAL;
 	}
+	if (c->json_path && c->html_path && !strcmp(c->json_path, "-") && !strcmp(c->html_path, "-")) {
+		errline(c, "--json - and --html - cannot both take stdout");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -373,6 +423,8 @@ struct session {
 	int sigfd, pidfd;
 	pid_t child;                    /* run: CMD */
 	double start, part_start;
+	struct prom_server *prom;       /* --listen */
+	bool prom_failed;               /* the last --prom-file write failed */
 	int intervals;
 	int signals;                    /* SIGINT/SIGTERM received */
 	bool target_gone;
@@ -444,6 +496,14 @@ static int collect(struct session *s, double now)
 	r->missed_runs = tracer_misses(s->t);
 	r->from_json = false;
 	report_summarize(r);
+	prom_update(s->prom, r);
+	if (s->c->prom_file) {
+		char msg[512];
+
+		s->prom_failed = prom_save(r, s->c->prom_file, msg, sizeof(msg)) != 0;
+		if (s->prom_failed)
+			errline(s->c, "%s", msg);
+	}
 	return 0;
 }
 
@@ -463,7 +523,8 @@ static void take_part(struct session *s, double now)
 
 static bool text_out(const struct session *s)
 {
-	return !s->c->json_path || strcmp(s->c->json_path, "-");
+	return (!s->c->json_path || strcmp(s->c->json_path, "-")) &&
+	       (!s->c->html_path || strcmp(s->c->html_path, "-"));
 }
 
 static int interval_report(struct session *s, double now)
@@ -513,7 +574,11 @@ static int final_report(struct session *s, double now)
 		errline(s->c, "%s", err);
 		return -EIO;
 	}
-	return 0;
+	if (s->c->html_path && html_save_report(whole, s->c->html_path, err, sizeof(err))) {
+		errline(s->c, "%s", err);
+		return -EIO;
+	}
+	return s->prom_failed ? -EIO : 0;
 }
 
 /* --perfetto FILE (tools/output/perfetto.h): the file is made before
@@ -615,14 +680,26 @@ static int trace_loop(struct session *s)
 	const struct cli *c = s->c;
 	double deadline = c->duration_s > 0 ? s->start + c->duration_s : INFINITY;
 	double next = c->interval_s > 0 ? s->start + c->interval_s : INFINITY;
+	/* Prometheus without intervals: a fresh snapshot every second */
+	double snap = (c->listen || c->prom_file) && !(c->interval_s > 0) ?
+		      s->start + PROM_REFRESH_S : INFINITY;
 
 	for (;;) {
 		struct pollfd pfd[2] = { { s->sigfd, POLLIN, 0 }, { s->pidfd, POLLIN, 0 } };
-		double now = now_s(), until = fmin(deadline, next);
+		double now = now_s(), until = fmin(fmin(deadline, next), snap);
 		int timeout, n;
 
 		if (now >= deadline)
 			return 0;
+		if (now >= snap) {
+			int err = collect(s, now);
+
+			if (err)
+				return err;
+			while (snap <= now)
+				snap += PROM_REFRESH_S;
+			continue;
+		}
 		if (now >= next) {
 			int err = interval_report(s, now);
 
@@ -697,11 +774,23 @@ static int session_init(struct session *s, struct cli *c)
 		return -ENOMEM;
 	}
 	report_fill_system(&s->base);
+	if (c->listen) {
+		char err[512];
+
+		if (prom_listen(&s->prom, c->listen, err, sizeof(err))) {
+			errline(c, "%s", err);
+			return -EADDRINUSE;
+		}
+		fprintf(stderr, "%s: serving the metrics on http://%.*s:%d/metrics\n", c->prog,
+			(int)(strrchr(c->listen, ':') - c->listen), c->listen, prom_port(s->prom));
+	}
 	return 0;
 }
 
 static void session_fini(struct session *s)
 {
+	prom_close(s->prom);
+	s->prom = NULL;
 	tracer_close(s->t);	/* every program and link of ours goes with it */
 	s->t = NULL;
 	if (s->sigfd >= 0)
@@ -1058,7 +1147,13 @@ static int cmd_report(int argc, char **argv)
 		free(r);
 		return 1;
 	}
-	report_print_text(stdout, r);
+	if (!c.html_path || strcmp(c.html_path, "-"))
+		report_print_text(stdout, r);
+	if (c.html_path && html_save_report(r, c.html_path, err, sizeof(err))) {
+		errline(&c, "%s", err);
+		free(r);
+		return 1;
+	}
 	free(r);
 	return 0;
 }

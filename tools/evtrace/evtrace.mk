@@ -3,7 +3,7 @@
 EVTRACE      := $(BUILD)/evtrace
 EVTRACE_SRCS := $(sort $(wildcard tools/evtrace/*.c)) $(TRACER_SRCS) $(BENCH_SRCS) $(OUTPUT_SRCS) $(SHARED_SRCS)
 EVTRACE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(EVTRACE_SRCS))
-EVTRACE_LIBS := $(TRACER_LIBS) $(SHARED_LIBS) -lm
+EVTRACE_LIBS := $(TRACER_LIBS) $(OUTPUT_LIBS) $(SHARED_LIBS) -lm
 
 all: $(EVTRACE)
 
