@@ -170,7 +170,6 @@ static void test_bad_args_values(void **state)
 	assert_int_equal(evm_notify_post(s, 1), -EINVAL);
 	assert_int_equal(evm_handler_get_dropped(s), 0);
 	assert_int_equal(evm_source_set_enabled(s, (enum evm_enabled)7), -EINVAL);
-	assert_int_equal(evm_loop_run_once(l, -2), -EINVAL);
 	assert_int_equal(evm_loop_exit(l, -1), -EINVAL);
 	assert_int_equal(evm_loop_exit_async(l, -1), -EINVAL);
 	assert_int_equal(evm_loop_now(l, 12345, &ns), -EINVAL);
@@ -501,15 +500,15 @@ static void test_notify_saturation(void **state)
 	assert_int_equal(evm_notify_post(s, 7), 0);  /* nor this */
 	want = (unsigned __int128)(UINT64_MAX - 2) + 5 + 7;
 	/* the wakeup stands */
-	assert_true(evm_loop_run_once(l, 1000) >= 1);
+	assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 1);
 	for (i = 0; i < 5 && r.sum != want; i++)
-		evm_loop_run_once(l, 100);
+		evm_loop_run_once(l, 100 * NSEC_PER_MSEC);
 	assert_true(r.sum == want);
 	assert_int_equal(r.calls, 2); /* more than one read can hold */
 	/* 2^64-1 itself is refused by eventfd: set aside, woken by a 1 */
 	assert_int_equal(evm_notify_post(s, UINT64_MAX), 0);
 	want += UINT64_MAX;
-	assert_true(evm_loop_run_once(l, 1000) >= 1);
+	assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 1);
 	assert_true(r.sum == want);
 	/* and then it is quiet again */
 	assert_int_equal(evm_loop_run_once(l, 0), 0);
@@ -594,7 +593,7 @@ static void test_defer_oneshot(void **state)
 	assert_int_equal(evm_source_get_kind(d), EVM_SOURCE_DEFER);
 	/* an enabled defer keeps the loop from blocking */
 	evm_loop_now(l, CLOCK_MONOTONIC, &t0);
-	assert_int_equal(evm_loop_run_once(l, 5000), 1);
+	assert_int_equal(evm_loop_run_once(l, 5000 * NSEC_PER_MSEC), 1);
 	evm_loop_now(l, CLOCK_MONOTONIC, &t1);
 	assert_true(t1 - t0 < 1000 * NSEC_PER_MSEC);
 	assert_int_equal(evm_source_set_enabled(d, EVM_ONESHOT), 0);
@@ -602,6 +601,47 @@ static void test_defer_oneshot(void **state)
 	assert_int_equal(evm_loop_run_once(l, 0), 0);
 	assert_int_equal(r.calls, 2);
 	assert_int_equal(evm_source_get_enabled(d), EVM_OFF);
+}
+
+/* run_once's timeout is in ns, the timers' unit; negative: no limit */
+static int tick_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	(void)s, (void)exp, (void)error;
+	++*(int *)ud;
+	return 0;
+}
+
+static void test_run_once_timeout_ns(void **state)
+{
+	evm_loop *l = *state;
+	struct rec r = { 0 };
+	uint64_t t0, t1;
+	evm_source *s;
+	int ticks = 0;
+
+	assert_int_equal(evm_add_notify(l, &s, 0, notify_cb, &r), 0);
+	/* nothing ready: back after the timeout, not before */
+	evm_loop_now(l, CLOCK_MONOTONIC, &t0);
+	assert_int_equal(evm_loop_run_once(l, 1500000), 0);
+	assert_int_equal(evm_loop_run_once(l, 30 * NSEC_PER_MSEC), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	t1 = 0;
+	evm_loop_now(l, CLOCK_MONOTONIC, &t1);
+	assert_true(t1 - t0 >= 31500000);
+	/* negative: no limit, whatever the value */
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, -1), 1);
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, INT64_MIN), 1);
+	assert_int_equal(r.calls, 2);
+	assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, 20 * NSEC_PER_MSEC, 0, 0,
+				       tick_cb, &ticks), 0);
+	evm_loop_now(l, CLOCK_MONOTONIC, &t0);
+	assert_int_equal(evm_loop_run_once(l, -2), 1);
+	assert_int_equal(ticks, 1);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	evm_loop_now(l, CLOCK_MONOTONIC, &t1);
+	assert_true(t1 - t0 >= 20 * NSEC_PER_MSEC);
 }
 
 /* ---- now, embedding ------------------------------------------------------------------ */
@@ -702,7 +742,7 @@ static void test_fork_echild(void **state)
 	/* the parent's loop is intact */
 	assert_int_equal(evm_notify_post(s, 2), 0);
 	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(evm_loop_run_once(l, 1000), 2);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 2);
 	assert_int_equal(r.sum, 2);
 	assert_int_equal(r.calls, 2);
 	pipe_close(p);
@@ -769,6 +809,7 @@ int main(void)
 		EVM_TEST(test_exit_code_and_hooks),
 		EVM_TEST(test_callback_error_stops_loop),
 		EVM_TEST(test_defer_oneshot),
+		EVM_TEST(test_run_once_timeout_ns),
 		EVM_TEST(test_now_cached),
 		EVM_TEST(test_embed_get_fd),
 		EVM_TEST(test_fork_echild),

@@ -60,7 +60,7 @@ static void run_until(evm_loop *l, struct trec *r, int calls, int max_ms)
 	uint64_t end = mono_now() + (uint64_t)max_ms * MS;
 
 	while (r->calls < calls && mono_now() < end)
-		assert_true(evm_loop_run_once(l, 50) >= 0);
+		assert_true(evm_loop_run_once(l, 50 * NSEC_PER_MSEC) >= 0);
 }
 
 static void test_timer_bad_args(void **state)
@@ -259,9 +259,9 @@ static void test_timer_free_and_rearm_in_callback(void **state)
 	assert_int_equal(evm_add_timer(l, &fx.victim, CLOCK_MONOTONIC, at, 0,
 				       EVM_TIMER_ABSOLUTE, free_other_cb, NULL), 0);
 	usleep(10000);
-	assert_int_equal(evm_loop_run_once(l, 1000), 1);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 1);
 	assert_int_equal(fx.calls, 1);
-	assert_int_equal(evm_loop_run_once(l, 20), 0);
+	assert_int_equal(evm_loop_run_once(l, 20 * NSEC_PER_MSEC), 0);
 
 	assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, MS, 0, 0, rearm_cb, &r), 0);
 	run_until(l, &r, 3, 2000);
@@ -310,7 +310,7 @@ static void wait_cancel_rec(evm_loop *l, const int *counter, int want)
 	uint64_t end = mono_now() + 2000 * MS;
 
 	while (*counter < want && mono_now() < end)
-		assert_true(evm_loop_run_once(l, 50) >= 0);
+		assert_true(evm_loop_run_once(l, 50 * NSEC_PER_MSEC) >= 0);
 	assert_true(*counter >= want);
 }
 
@@ -386,7 +386,7 @@ static void test_timer_slack(void **state)
 					       base + 5 * MS + (uint64_t)i * MS / 2, 0,
 					       EVM_TIMER_ABSOLUTE, slack_cb, NULL), 0);
 	while (sl.calls < 200 && mono_now() - base < 3000 * MS)
-		assert_true(evm_loop_run_once(l, 200) >= 0);
+		assert_true(evm_loop_run_once(l, 200 * NSEC_PER_MSEC) >= 0);
 	assert_int_equal(sl.calls, 200);
 	assert_int_equal(sl.early, 0);
 	/* 100 ms of timers, 20 ms windows: about 6 wakeups, not 200 */
@@ -453,7 +453,7 @@ static void test_timer_million(void **state)
 	}
 	t0 = mono_now();
 	while (big.calls < NTIMERS / 2 && mono_now() - t0 < 30000 * MS)
-		assert_true(evm_loop_run_once(l, 1000) >= 0);
+		assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 0);
 	assert_int_equal(big.calls, NTIMERS / 2);
 	assert_int_equal(big.disorder, 0);
 	free(src);
@@ -542,14 +542,14 @@ static void test_timer_pool_reuse_never_early(void **state)
 	}
 	t0 = mono_now();
 	while (ru.calls < NREUSE && mono_now() - t0 < 10000 * MS)
-		assert_true(evm_loop_run_once(l, 1000) >= 0);
+		assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 0);
 	assert_int_equal(ru.calls, NREUSE);
 	assert_int_equal(ru.disorder, 0);
 	assert_int_equal(ru.early, 0);
 	assert_int_equal(ru.early_cached, 0);
 	assert_int_equal(ru.extra, 0);
 	/* nothing left to fire */
-	assert_int_equal(evm_loop_run_once(l, 20), 0);
+	assert_int_equal(evm_loop_run_once(l, 20 * NSEC_PER_MSEC), 0);
 	free(src);
 }
 

@@ -282,30 +282,57 @@ EVM_HIDDEN long evm_read(int fd, void *buf, size_t len); /* bytes or -errno */
 EVM_HIDDEN int evm_read_u64(int fd, uint64_t *v); /* 0, -EAGAIN, -errno */
 EVM_HIDDEN int evm_write_u64(int fd, uint64_t v);
 
-/* per-kind operations used by the core */
-EVM_HIDDEN int evm_io_dispatch(evm_source *s, uint32_t revents);
+EVM_HIDDEN int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events);
+EVM_HIDDEN void evm_fd_after_fork(evm_source *s); /* close the copy, keep epoll */
 
+/* ---- per-kind operations ----------------------------------------------------
+ *
+ * The cold paths of each source kind, defined in the kind's own file
+ * (evm_<kind>_ops): the core reaches them through its table indexed by
+ * kind (evm.c) and never touches another kind's fields. A NULL member: nothing
+ * to do. The hot path, dispatch, stays a switch in evm.c (a predictable
+ * branch instead of an indirect call), with the entry points below.
+ */
+struct evm_source_ops {
+	/* evm_source_free(): give back what the source holds (its epoll
+	 * registration, the fds it owns, memory, a signal disposition) */
+	void (*release)(evm_source *s);
+	/* the source's memory is about to be reused: leave the kind's own
+	 * lists (at the end of the iteration if it was freed in dispatch) */
+	void (*reap)(evm_source *s);
+	/* evm_source_set_enabled(), mode differs from s->enabled */
+	int (*set_enabled)(evm_source *s, int mode);
+	/* evm_loop_free() in a child after fork: free memory and the copies
+	 * of the fds, change nothing the parent still uses (epoll set,
+	 * timers, signal dispositions) */
+	void (*after_fork)(evm_source *s);
+	/* evm_source_get_fd(); NULL: s->fd, -EINVAL if it has none */
+	int (*get_fd)(const evm_source *s);
+	/* the kind's per-loop state, once the loop's sources are gone
+	 * (evm_forked(l) says whether this is a child after fork) */
+	void (*loop_free)(evm_loop *l);
+	/* process-wide state, in the child right after fork() */
+	void (*atfork_child)(void);
+};
+
+EVM_HIDDEN extern const struct evm_source_ops evm_io_ops, evm_timer_ops,
+	evm_signal_ops, evm_handler_ops, evm_notify_ops, evm_defer_ops, evm_exit_ops;
+
+/* dispatch: one ready source (or a clock's timerfd), from evm.c's switch */
+EVM_HIDDEN int evm_io_dispatch(evm_source *s, uint32_t revents);
 EVM_HIDDEN int evm_timer_dispatch(evm_source *s);
 EVM_HIDDEN int evm_clock_dispatch(struct evm_clock *c, bool fd_ready);
-EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l);
-EVM_HIDDEN int evm_clocks_arm(evm_loop *l);
-EVM_HIDDEN int evm_timer_set_enabled(evm_source *s, int mode);
-EVM_HIDDEN void evm_timer_release(evm_source *s);
-EVM_HIDDEN void evm_clocks_free(evm_loop *l);
-
 EVM_HIDDEN int evm_signal_dispatch(evm_source *s);
-EVM_HIDDEN int evm_signal_dispatch_stashes(evm_loop *l);
-EVM_HIDDEN void evm_signal_release(evm_source *s);
-EVM_HIDDEN int evm_signo_check(evm_loop *l, int signo);
-
 EVM_HIDDEN int evm_handler_dispatch(evm_source *s);
-EVM_HIDDEN void evm_handler_release(evm_source *s);
-EVM_HIDDEN void evm_handler_atfork_child(void);
-
 EVM_HIDDEN int evm_notify_dispatch(evm_source *s);
 
+/* the run loop's steps that belong to one kind */
+EVM_HIDDEN int evm_clocks_arm(evm_loop *l);          /* before blocking */
+EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l); /* after the batch */
+EVM_HIDDEN int evm_signal_dispatch_stashes(evm_loop *l); /* on wake-up */
 EVM_HIDDEN int evm_hooks_run(evm_loop *l, struct evm_hook_list *list, int kind);
-EVM_HIDDEN int evm_hook_set_enabled(evm_source *s, int mode);
-EVM_HIDDEN void evm_hook_unlink(evm_source *s);
+
+/* evm_signal.c, for handler sources too */
+EVM_HIDDEN int evm_signo_check(evm_loop *l, int signo);
 
 #endif /* EVM_PRIVATE_H */

@@ -3,6 +3,7 @@
  * libevm loop core: creation, the run loop and its dispatch, exit, the
  * cached "now", errors, fork detection and the calls common to all sources.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,23 @@ _Atomic unsigned evm_fork_gen;
 static void evm_pool_put(evm_loop *l, evm_source *s);
 static void evm_pool_free(evm_loop *l);
 
+/* The cold paths of each kind (struct evm_source_ops), by kind. */
+static const struct evm_source_ops *const evm_kind_ops[] = {
+	[EVM_SOURCE_IO] = &evm_io_ops,
+	[EVM_SOURCE_TIMER] = &evm_timer_ops,
+	[EVM_SOURCE_SIGNAL] = &evm_signal_ops,
+	[EVM_SOURCE_HANDLER] = &evm_handler_ops,
+	[EVM_SOURCE_NOTIFY] = &evm_notify_ops,
+	[EVM_SOURCE_DEFER] = &evm_defer_ops,
+	[EVM_SOURCE_EXIT] = &evm_exit_ops,
+};
+#define EVM_NKINDS (sizeof(evm_kind_ops) / sizeof(evm_kind_ops[0]))
+
+static inline const struct evm_source_ops *evm_ops(const evm_source *s)
+{
+	return evm_kind_ops[s->kind];
+}
+
 /* Raised by the kernel when a tracer attaches to the USDT probes. */
 __extension__ volatile unsigned short evm_dispatch_begin_semaphore
 	__attribute__((unused, section(".probes")));
@@ -35,10 +53,14 @@ static pthread_once_t evm_atfork_once = PTHREAD_ONCE_INIT;
 
 static void evm_atfork_child(void)
 {
+	size_t k;
+
 	/* Every loop of the parent becomes foreign to the child: its calls
 	 * compare their generation with this one and fail with -ECHILD. */
 	atomic_fetch_add_explicit(&evm_fork_gen, 1, memory_order_relaxed);
-	evm_handler_atfork_child();
+	for (k = 1; k < EVM_NKINDS; k++)
+		if (evm_kind_ops[k]->atfork_child)
+			evm_kind_ops[k]->atfork_child();
 }
 
 static void evm_atfork_register(void)
@@ -160,6 +182,7 @@ fail:
 evm_loop *evm_loop_free(evm_loop *l)
 {
 	bool child;
+	size_t k;
 
 	if (!l)
 		return NULL;
@@ -172,21 +195,16 @@ evm_loop *evm_loop_free(evm_loop *l)
 
 		if (child) {
 			l->sources = s->next;
-			if (s->fd >= 0 && !(s->kind == EVM_SOURCE_IO) &&
-			    !(s->kind == EVM_SOURCE_TIMER && s->timer.clk))
-				close(s->fd);
-			if (s->kind == EVM_SOURCE_HANDLER)
-				free(s->handler.ring);
-			if (s->kind == EVM_SOURCE_SIGNAL)
-				free(s->signal.stash);
-			if (s->kind == EVM_SOURCE_TIMER && s->timer.clk)
-				s->timer.heap_idx = EVM_HEAP_NONE;
+			if (evm_ops(s)->after_fork)
+				evm_ops(s)->after_fork(s);
 			continue; /* the memory goes with the slabs */
 		}
 		evm_source_free(s);
 	}
 	l->zombies = NULL; /* in the slabs too */
-	evm_clocks_free(l);
+	for (k = 1; k < EVM_NKINDS; k++)
+		if (evm_kind_ops[k]->loop_free)
+			evm_kind_ops[k]->loop_free(l);
 	evm_pool_free(l);
 	if (l->wake.fd >= 0)
 		close(l->wake.fd);
@@ -304,8 +322,8 @@ static void evm_reap(evm_loop *l)
 		evm_source *z = l->zombies;
 
 		l->zombies = z->next;
-		if (z->kind == EVM_SOURCE_DEFER || z->kind == EVM_SOURCE_EXIT)
-			evm_hook_unlink(z);
+		if (evm_ops(z)->reap)
+			evm_ops(z)->reap(z);
 		evm_pool_put(l, z);
 	}
 }
@@ -331,8 +349,19 @@ static int evm_dispatch_one(evm_loop *l, evm_source *s, uint32_t revents)
 	return 0;
 }
 
-static int evm_epoll_wait(evm_loop *l, int timeout_ms)
+/* epoll_wait's milliseconds, rounded up (never back before timeout_ns). */
+static int evm_timeout_ms(int64_t timeout_ns)
 {
+	if (timeout_ns < 0)
+		return -1;
+	if (timeout_ns / 1000000 >= INT_MAX)
+		return INT_MAX;
+	return (int)((timeout_ns + 999999) / 1000000);
+}
+
+static int evm_epoll_wait(evm_loop *l, int64_t timeout_ns)
+{
+	int timeout_ms = evm_timeout_ms(timeout_ns);
 	uint64_t deadline = 0, now;
 	int n;
 
@@ -352,14 +381,11 @@ static int evm_epoll_wait(evm_loop *l, int timeout_ms)
 	}
 }
 
-int evm_loop_run_once(evm_loop *l, int timeout_ms)
+int evm_loop_run_once(evm_loop *l, int64_t timeout_ns)
 {
 	int n, i, r = 0, count = 0;
 
 	EVM_CHECK_LOOP(l);
-	if (timeout_ms < -1)
-		return evm_set_error(l, -EINVAL, "evm_loop_run_once: bad timeout %d",
-				     timeout_ms);
 	if (l->dispatching)
 		return evm_set_error(l, -EBUSY, "evm_loop_run_once: called from a callback");
 	l->dispatching = true;
@@ -376,9 +402,9 @@ int evm_loop_run_once(evm_loop *l, int timeout_ms)
 			goto out;
 	}
 	if (l->defer_enabled || l->exit_requested || l->clocks_due)
-		timeout_ms = 0;
+		timeout_ns = 0;
 
-	n = evm_epoll_wait(l, timeout_ms);
+	n = evm_epoll_wait(l, timeout_ns);
 	if (n < 0) {
 		r = evm_set_error(l, n, "epoll_wait: %s", strerror(-n));
 		goto out;
@@ -619,7 +645,7 @@ int evm_source_own_fd(evm_source *s, int fd, const char *what)
 }
 
 /* Enables or disables a source whose fd is watched directly. */
-static int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
+int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
 {
 	int old = s->enabled, r;
 
@@ -630,6 +656,15 @@ static int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
 		return evm_set_error(s->loop, r, "epoll_ctl(fd %d): %s", s->fd, strerror(-r));
 	}
 	return 0;
+}
+
+/* In a child after fork: the fd is a copy; closing it leaves the parent's
+ * epoll registration alone (the open file stays in the parent). */
+void evm_fd_after_fork(evm_source *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }
 
 void evm_epoll_del(evm_source *s)
@@ -660,29 +695,8 @@ evm_source *evm_source_free(evm_source *s)
 	if (evm_forked(l))
 		return NULL; /* the child frees everything with evm_loop_free() */
 
-	switch (s->kind) {
-	case EVM_SOURCE_IO:
-		evm_epoll_del(s); /* the user's fd: never closed */
-		break;
-	case EVM_SOURCE_TIMER:
-		evm_timer_release(s);
-		break;
-	case EVM_SOURCE_SIGNAL:
-		evm_signal_release(s);
-		break;
-	case EVM_SOURCE_HANDLER:
-		evm_handler_release(s);
-		break;
-	case EVM_SOURCE_NOTIFY:
-		evm_close_fd(s);
-		break;
-	case EVM_SOURCE_DEFER:
-		if (s->enabled != EVM_OFF)
-			l->defer_enabled--;
-		break;
-	case EVM_SOURCE_EXIT:
-		break;
-	}
+	if (evm_ops(s)->release)
+		evm_ops(s)->release(s);
 	s->enabled = EVM_OFF;
 	s->dead = true;
 	evm_source_unlink(s);
@@ -692,8 +706,8 @@ evm_source *evm_source_free(evm_source *s)
 		s->next = l->zombies; /* unlinked: next is free to use */
 		l->zombies = s;
 	} else {
-		if (s->kind == EVM_SOURCE_DEFER || s->kind == EVM_SOURCE_EXIT)
-			evm_hook_unlink(s);
+		if (evm_ops(s)->reap)
+			evm_ops(s)->reap(s);
 		evm_pool_put(l, s);
 	}
 	return NULL;
@@ -701,37 +715,13 @@ evm_source *evm_source_free(evm_source *s)
 
 int evm_source_set_enabled(evm_source *s, enum evm_enabled mode)
 {
-	int r;
-
 	EVM_CHECK_SOURCE(s);
 	if (mode != EVM_OFF && mode != EVM_ON && mode != EVM_ONESHOT)
 		return evm_set_error(s->loop, -EINVAL, "evm_source_set_enabled: bad mode %d",
 				     (int)mode);
 	if (s->enabled == mode)
 		return 0;
-	switch (s->kind) {
-	case EVM_SOURCE_IO:
-		return evm_fd_set_enabled(s, mode, s->io.events);
-	case EVM_SOURCE_TIMER:
-		return evm_timer_set_enabled(s, mode);
-	case EVM_SOURCE_HANDLER:
-	case EVM_SOURCE_SIGNAL:
-	case EVM_SOURCE_NOTIFY:
-		r = evm_fd_set_enabled(s, mode, EPOLLIN);
-		if (r < 0 || mode == EVM_OFF)
-			return r;
-		/* What was taken from the kernel before it was disabled
-		 * (a handler's queue, a signalfd stash) needs a wakeup. */
-		if (s->kind == EVM_SOURCE_HANDLER)
-			(void)evm_write_u64(s->fd, 1);
-		else if (s->kind == EVM_SOURCE_SIGNAL && s->signal.stash)
-			(void)evm_write_u64(s->loop->wake.fd, 1);
-		return 0;
-	case EVM_SOURCE_DEFER:
-	case EVM_SOURCE_EXIT:
-		return evm_hook_set_enabled(s, mode);
-	}
-	return -EINVAL;
+	return evm_ops(s)->set_enabled(s, mode);
 }
 
 int evm_source_get_enabled(const evm_source *s)
@@ -760,8 +750,8 @@ evm_loop *evm_source_get_loop(const evm_source *s)
 int evm_source_get_fd(const evm_source *s)
 {
 	EVM_CHECK_SOURCE(s);
-	if (s->kind == EVM_SOURCE_TIMER && s->timer.clk)
-		return s->timer.clk->base.fd;
+	if (evm_ops(s)->get_fd)
+		return evm_ops(s)->get_fd(s);
 	if (s->fd < 0)
 		return -EINVAL;
 	return s->fd;

@@ -136,13 +136,14 @@ int evm_loop_new(evm_loop **ret);
 evm_loop *evm_loop_free(evm_loop *l);
 /* Runs until evm_loop_exit(); returns the exit code, or a negative errno. */
 int evm_loop_run(evm_loop *l);
-/* One iteration: runs the enabled defer hooks, waits at most timeout_ms
- * (-1: no limit, 0: poll; 0 as well while a defer is enabled or an exit is
- * pending), dispatches what is ready. If an exit was requested, the exit
+/* One iteration: runs the enabled defer hooks, waits at most timeout_ns
+ * nanoseconds, the unit of the timers (negative: no limit; 0: poll, and 0
+ * as well while a defer is enabled or an exit is pending), dispatches what
+ * is ready. If an exit was requested, the exit
  * hooks run at the end of that iteration (so they run for an embedded loop
  * too). Returns the number of sources dispatched (defer hooks
  * included), or a negative errno (a callback's negative return included). */
-int evm_loop_run_once(evm_loop *l, int timeout_ms);
+int evm_loop_run_once(evm_loop *l, int64_t timeout_ns);
 /* Asks the loop to exit with code (>= 0); exit sources run, then run()
  * returns code. From the loop's own thread. The loop may be run again
  * afterwards. */

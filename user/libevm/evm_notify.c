@@ -157,3 +157,14 @@ int evm_notify_dispatch(evm_source *s)
 		return evm_notify_dispatch_slow(s, v);
 	return evm_notify_call(s, v);
 }
+
+static int evm_notify_set_enabled(evm_source *s, int mode)
+{
+	return evm_fd_set_enabled(s, mode, EPOLLIN);
+}
+
+const struct evm_source_ops evm_notify_ops = {
+	.release = evm_close_fd,
+	.set_enabled = evm_notify_set_enabled,
+	.after_fork = evm_fd_after_fork,
+};

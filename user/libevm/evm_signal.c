@@ -89,7 +89,7 @@ int evm_add_signal(evm_loop *l, evm_source **ret, int signo,
 	return 0;
 }
 
-void evm_signal_release(evm_source *s)
+static void evm_signal_release(evm_source *s)
 {
 	sigdelset(&s->loop->sigs, s->signal.signo);
 	if (s->signal.stash) {
@@ -220,3 +220,26 @@ int evm_signals_block_many(int signo, ...)
 		return r;
 	return evm_signals_block(&set);
 }
+
+static int evm_signal_set_enabled(evm_source *s, int mode)
+{
+	int r = evm_fd_set_enabled(s, mode, EPOLLIN);
+
+	/* siginfo already taken from the kernel (the stash) needs a wakeup */
+	if (r == 0 && mode != EVM_OFF && s->signal.stash)
+		(void)evm_write_u64(s->loop->wake.fd, 1);
+	return r;
+}
+
+static void evm_signal_after_fork(evm_source *s)
+{
+	evm_fd_after_fork(s);
+	free(s->signal.stash);
+	s->signal.stash = NULL;
+}
+
+const struct evm_source_ops evm_signal_ops = {
+	.release = evm_signal_release,
+	.set_enabled = evm_signal_set_enabled,
+	.after_fork = evm_signal_after_fork,
+};

@@ -264,7 +264,7 @@ int evm_clocks_arm(evm_loop *l)
 	return 0;
 }
 
-void evm_clocks_free(evm_loop *l)
+static void evm_clocks_free(evm_loop *l)
 {
 	int i;
 
@@ -539,7 +539,7 @@ int evm_timer_get_next(const evm_source *s, uint64_t *ret_ns)
 	return 0;
 }
 
-int evm_timer_set_enabled(evm_source *s, int mode)
+static int evm_timer_set_enabled(evm_source *s, int mode)
 {
 	int old = s->enabled, r;
 
@@ -553,10 +553,31 @@ int evm_timer_set_enabled(evm_source *s, int mode)
 	return 0;
 }
 
-void evm_timer_release(evm_source *s)
+static void evm_timer_release(evm_source *s)
 {
 	if (s->timer.clk)
 		evm_heap_remove(s->timer.clk, s);
 	else
 		evm_close_fd(s);
 }
+
+static void evm_timer_after_fork(evm_source *s)
+{
+	if (s->timer.clk)
+		s->timer.heap_idx = EVM_HEAP_NONE; /* the heap goes in loop_free */
+	else
+		evm_fd_after_fork(s);
+}
+
+static int evm_timer_get_fd(const evm_source *s)
+{
+	return s->timer.clk ? s->timer.clk->base.fd : s->fd;
+}
+
+const struct evm_source_ops evm_timer_ops = {
+	.release = evm_timer_release,
+	.set_enabled = evm_timer_set_enabled,
+	.after_fork = evm_timer_after_fork,
+	.get_fd = evm_timer_get_fd,
+	.loop_free = evm_clocks_free,
+};
