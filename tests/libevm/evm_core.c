@@ -514,6 +514,43 @@ static void test_notify_saturation(void **state)
 	assert_int_equal(evm_loop_run_once(l, 0), 0);
 }
 
+/* At most 2^64-1 set aside between two reads: a post past it is refused
+ * whole, and what was accepted is delivered exactly. */
+static void test_notify_overflow_refused(void **state)
+{
+	evm_loop *l = *state;
+	struct satrec r = { 0 };
+	struct rec q = { 0 };
+	evm_source *s, *m;
+	int i;
+
+	assert_int_equal(evm_add_notify(l, &s, 0, sat_cb, &r), 0);
+	assert_int_equal(evm_notify_post(s, UINT64_MAX), 0);   /* set aside */
+	assert_int_equal(evm_notify_post(s, 3), 0);            /* the counter */
+	assert_int_equal(evm_notify_post(s, UINT64_MAX), -EOVERFLOW);
+	assert_int_equal(evm_notify_post(s, UINT64_MAX - 7), 0); /* the counter */
+	assert_int_equal(evm_notify_post(s, 100), -EOVERFLOW); /* neither fits */
+	for (i = 0; i < 5; i++)
+		evm_loop_run_once(l, 0);
+	assert_true(r.sum == (unsigned __int128)UINT64_MAX + 3 + (UINT64_MAX - 7));
+	/* read: room again */
+	assert_int_equal(evm_notify_post(s, UINT64_MAX), 0);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 1);
+	assert_true(r.sum == (unsigned __int128)UINT64_MAX * 2 + 3 + (UINT64_MAX - 7));
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+
+	/* semaphore mode: one unit per callback, the same limit */
+	assert_int_equal(evm_add_notify(l, &m, EVM_NOTIFY_SEMAPHORE, notify_cb, &q), 0);
+	assert_int_equal(evm_notify_post(m, UINT64_MAX), 0);
+	for (i = 0; i < 10; i++)
+		evm_loop_run_once(l, 0);
+	assert_true(q.calls >= 8 && q.calls <= 10);
+	assert_true(q.sum == (uint64_t)q.calls);
+	assert_int_equal(evm_notify_post(m, 1), 0);
+	assert_int_equal(evm_notify_post(m, UINT64_MAX), 0);
+	assert_int_equal(evm_notify_post(m, UINT64_MAX), -EOVERFLOW);
+}
+
 /* ---- hooks, exit ------------------------------------------------------------------ */
 
 static int order[8], norder;
@@ -642,6 +679,67 @@ static void test_run_once_timeout_ns(void **state)
 	assert_int_equal(evm_loop_run_once(l, 0), 0);
 	evm_loop_now(l, CLOCK_MONOTONIC, &t1);
 	assert_true(t1 - t0 >= 20 * NSEC_PER_MSEC);
+}
+
+/* evm_loop_free() from the loop's own callbacks: refused, the loop intact */
+struct freerec {
+	evm_loop *ret;
+	int err, calls;
+};
+
+static int free_in_notify_cb(evm_source *s, uint64_t v, void *ud)
+{
+	struct freerec *f = ud;
+
+	(void)v;
+	errno = 0;
+	f->ret = evm_loop_free(evm_source_get_loop(s));
+	f->err = errno;
+	f->calls++;
+	return 0;
+}
+
+static int free_in_hook_cb(evm_source *s, void *ud)
+{
+	struct freerec *f = ud;
+
+	errno = 0;
+	f->ret = evm_loop_free(evm_source_get_loop(s));
+	f->err = errno;
+	f->calls++;
+	return 0;
+}
+
+static void test_loop_free_in_callback(void **state)
+{
+	evm_loop *l = *state;
+	struct freerec f = { 0 }, h = { 0 }, d = { 0 };
+	evm_source *s;
+
+	assert_int_equal(evm_add_notify(l, &s, 0, free_in_notify_cb, &f), 0);
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 1);
+	assert_ptr_equal(f.ret, l);
+	assert_int_equal(f.err, EBUSY);
+	assert_non_null(strstr(evm_loop_error(l), "callback"));
+	/* the loop and its source still work */
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 1);
+	assert_int_equal(f.calls, 2);
+	/* from a defer and from an exit hook too */
+	s = evm_source_free(s);
+	assert_int_equal(evm_add_defer(l, &s, free_in_hook_cb, &d), 0);
+	assert_int_equal(evm_source_set_enabled(s, EVM_ONESHOT), 0);
+	assert_int_equal(evm_add_exit(l, NULL, free_in_hook_cb, &h), 0);
+	assert_int_equal(evm_loop_exit(l, 3), 0);
+	assert_int_equal(evm_loop_run(l), 3);
+	assert_ptr_equal(d.ret, l);
+	assert_int_equal(d.err, EBUSY);
+	assert_ptr_equal(h.ret, l);
+	assert_int_equal(h.err, EBUSY);
+	/* outside a callback it frees (the teardown's free of NULL is a no-op) */
+	assert_null(evm_loop_free(l));
+	*state = NULL;
 }
 
 /* ---- now, embedding ------------------------------------------------------------------ */
@@ -806,10 +904,12 @@ int main(void)
 		EVM_TEST(test_notify_counter),
 		EVM_TEST(test_notify_semaphore),
 		EVM_TEST(test_notify_saturation),
+		EVM_TEST(test_notify_overflow_refused),
 		EVM_TEST(test_exit_code_and_hooks),
 		EVM_TEST(test_callback_error_stops_loop),
 		EVM_TEST(test_defer_oneshot),
 		EVM_TEST(test_run_once_timeout_ns),
+		EVM_TEST(test_loop_free_in_callback),
 		EVM_TEST(test_now_cached),
 		EVM_TEST(test_embed_get_fd),
 		EVM_TEST(test_fork_echild),

@@ -92,6 +92,38 @@ static void test_timer_bad_args(void **state)
 	evm_source_free(s);
 }
 
+/* Intervals up to 2^62 ns, 2^62 itself included (evm.h), shared and dedicated,
+ * and a periodic timer of that interval fires its first expiry once. */
+static void test_timer_interval_max(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 }, d = { 0 };
+	const uint64_t max = 1ull << 62;
+	evm_source *s = NULL, *t = NULL;
+	uint64_t next;
+	int i;
+
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, max + 1, 0, timer_cb, &r),
+			 -EINVAL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, max + 1, EVM_TIMER_DEDICATED,
+				       timer_cb, &r), -EINVAL);
+	assert_null(s);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, max, 0, timer_cb, &r), 0);
+	assert_int_equal(evm_add_timer(l, &t, CLOCK_MONOTONIC, MS, max, EVM_TIMER_DEDICATED,
+				       timer_cb, &d), 0);
+	assert_int_equal(evm_timer_set(s, MS, max + 1, 0), -EINVAL);
+	assert_int_equal(evm_timer_set(s, 2 * MS, max, 0), 0);
+	for (i = 0; i < 200 && (r.calls < 1 || d.calls < 1); i++)
+		assert_true(evm_loop_run_once(l, 50 * MS) >= 0);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(d.calls, 1);
+	/* the next expiry is one interval on, far in the future */
+	assert_int_equal(evm_timer_get_next(s, &next), 0);
+	assert_true(next > max);
+	assert_int_equal(evm_loop_run_once(l, 20 * MS), 0);
+	assert_int_equal(evm_source_get_enabled(s), EVM_ON);
+}
+
 static void test_timer_oneshot(void **state)
 {
 	evm_loop *l = *state;
@@ -557,6 +589,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		EVM_TEST(test_timer_bad_args),
+		EVM_TEST(test_timer_interval_max),
 		EVM_TEST(test_timer_oneshot),
 		EVM_TEST(test_timer_overrun),
 		EVM_TEST(test_timer_absolute_clocks),

@@ -186,6 +186,12 @@ evm_loop *evm_loop_free(evm_loop *l)
 
 	if (!l)
 		return NULL;
+	if (l->dispatching) {
+		/* the iteration under way still uses l and its sources */
+		evm_set_error(l, -EBUSY, "evm_loop_free: called from a callback of the loop");
+		errno = EBUSY;
+		return l;
+	}
 	/* In a child after fork, the epoll set and the signal dispositions
 	 * are not ours to change: release memory and our fd copies only. */
 	child = evm_forked(l);

@@ -27,7 +27,7 @@
  *     thread, or from a signal handler, are evm_notify_post() and
  *     evm_loop_exit_async() (the source or loop must outlive such calls).
  *   - Not from inside a callback: evm_loop_run()/evm_loop_run_once() of the
- *     same loop (-EBUSY) and evm_loop_free() of the loop.
+ *     same loop (-EBUSY) and evm_loop_free() of the loop (refused: EBUSY).
  *   - After fork(), every call on a loop inherited from the parent fails with
  *     -ECHILD (evm_loop_free() in the child releases the memory without
  *     touching the parent's kernel objects).
@@ -132,7 +132,11 @@ enum evm_enabled {
 /* ---- loop ---------------------------------------------------------------- */
 
 int evm_loop_new(evm_loop **ret);
-/* Frees the loop and every source left in it. NULL is allowed. Returns NULL. */
+/* Frees the loop and every source left in it. NULL is allowed. Returns NULL.
+ * From inside one of the loop's own callbacks (where evm_loop_run_once()
+ * fails with -EBUSY) it frees nothing: it returns l, still valid, with errno
+ * set to EBUSY and the reason in evm_loop_error(); free it once run returns
+ * (evm_loop_exit() first). */
 evm_loop *evm_loop_free(evm_loop *l);
 /* Runs until evm_loop_exit(); returns the exit code, or a negative errno. */
 int evm_loop_run(evm_loop *l);
@@ -225,7 +229,7 @@ typedef int (*evm_timer_cb)(evm_source *s, uint64_t expirations, int error,
  * CLOCK_BOOTTIME_ALARM (the alarm clocks need CAP_WAKE_ALARM: -EPERM).
  * value_ns: first expiry (relative to now, or absolute), > 0.
  * interval_ns: period, 0 for one-shot (a one-shot timer is EVM_OFF after it
- * fired; re-arm it with evm_timer_set()), at most 2^62 ns.
+ * fired; re-arm it with evm_timer_set()), at most 2^62 ns (2^62 included).
  * Out-of-range values, unknown flags, CANCEL_ON_SET without ABSOLUTE on a
  * realtime clock: -EINVAL. */
 int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
@@ -282,7 +286,9 @@ int evm_add_notify(evm_loop *l, evm_source **ret, unsigned flags,
  * read: nothing is lost and the wakeup stands (the counter is non-zero).
  * The sum of the values delivered equals the sum of the posts exactly
  * (when it exceeds 2^64-1 it comes in more than one callback); at most
- * 2^64-1 can be kept aside between two reads. */
+ * 2^64-1 can be kept aside between two reads: a post that does not fit
+ * there either is refused whole with -EOVERFLOW (nothing of it counted;
+ * post again once the loop has read). */
 int evm_notify_post(evm_source *s, uint64_t n);
 
 /* ---- defer and exit hooks -------------------------------------------------- */

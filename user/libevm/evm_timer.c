@@ -22,6 +22,7 @@
 #include "evm-private.h"
 
 #define NSEC 1000000000ull
+#define EVM_TIMER_INTERVAL_MAX (1ull << 62) /* evm.h: at most 2^62 ns */
 
 static int evm_clk_idx(clockid_t clock)
 {
@@ -431,7 +432,7 @@ static int evm_timer_check(evm_loop *l, int idx, uint64_t value_ns, uint64_t int
 				     "EVM_TIMER_ABSOLUTE on CLOCK_REALTIME(_ALARM)");
 	if (value_ns > (uint64_t)INT64_MAX - now)
 		return evm_set_error(l, -EINVAL, "timer: value_ns out of range");
-	if (interval_ns > (uint64_t)INT64_MAX / 2)
+	if (interval_ns > EVM_TIMER_INTERVAL_MAX)
 		return evm_set_error(l, -EINVAL, "timer: interval_ns out of range");
 	*next = now + value_ns;
 	return 0;
