@@ -46,7 +46,7 @@ static const struct pp_peer *const pp_all[] = {
 	&pp_libuv, &pp_sdevent,
 };
 static const struct tc_peer *const tc_all[] = {
-	&tc_libevm, &tc_libevm_slack, &tc_libev, &tc_libevent, &tc_libuv, &tc_sdevent,
+	&tc_libevm, &tc_libevm_call, &tc_libevm_slack, &tc_libev, &tc_libevent, &tc_libuv, &tc_sdevent,
 };
 
 static struct {

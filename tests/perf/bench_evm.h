@@ -156,7 +156,7 @@ struct tc_peer {
 /* The peers. */
 extern const struct pp_peer pp_epoll, pp_libevm, pp_libev, pp_libevent,
 	pp_libevent_active, pp_libuv, pp_sdevent;
-extern const struct tc_peer tc_libevm, tc_libevm_slack, tc_libev, tc_libevent,
+extern const struct tc_peer tc_libevm, tc_libevm_call, tc_libevm_slack, tc_libev, tc_libevent,
 	tc_libuv, tc_sdevent;
 
 #endif

@@ -74,14 +74,21 @@ struct evm_slab;
 
 struct evm_sigstash {
 	unsigned n, next;
+	evm_source *owner;
+	struct evm_sigstash *more; /* the loop's other stashes (l->stashed) */
 	struct signalfd_siginfo si[EVM_SIGINFO_BATCH];
 };
 
-/* Laid out so that what dispatch touches (the header and the kind's state)
- * fits the first 64 bytes; the list links come last. */
+/* One 64-byte cache line (sources are line-aligned in their slabs): the
+ * header and the kind's state. There is no list of sources: the slabs hold
+ * them all (evm_loop_free walks the slabs). */
 struct evm_source {
 	evm_loop *loop;
-	void *userdata;
+	union {
+		void *userdata;
+		/* once freed: the loop's zombies or its free list */
+		struct evm_source *link;
+	};
 	int fd;
 	uint8_t kind;
 	uint8_t enabled;    /* enum evm_enabled */
@@ -127,10 +134,8 @@ struct evm_source {
 			struct evm_source *hnext, *hprev; /* defer or exit list */
 		} hook;
 	};
-	/* every source of the loop; once unlinked (freed), next links the
-	 * loop's zombies or its free list instead */
-	struct evm_source *prev, *next;
 };
+_Static_assert(sizeof(struct evm_source) == 64, "a source is one cache line");
 
 #define EVM_HEAP_NONE UINT32_MAX
 
@@ -151,6 +156,8 @@ struct evm_clock {
 	bool dirty;             /* heap top may differ from armed */
 	bool due;               /* heap top already due when arming: run it
 				 * without the timerfd (see evm_clocks_arm) */
+	bool waited;            /* no timerfd (fd -1): the loop's epoll_pwait2
+				 * timeout waits for it (l->wait_clock) */
 };
 
 struct evm_hook_list {
@@ -167,7 +174,10 @@ struct evm_loop {
 	unsigned defer_enabled; /* defer sources currently enabled */
 	bool clocks_dirty;
 	bool clocks_due;        /* some clock has due timers: do not block */
+	bool pwait2;            /* waits with epoll_pwait2 (ns timeout) */
+	struct evm_clock *wait_clock; /* CLOCK_MONOTONIC's when pwait2, else NULL */
 	unsigned stashes;       /* signal sources with a stash (rare) */
+	struct evm_sigstash *stashed; /* those stashes, linked through more */
 	uint64_t timer_slack;   /* evm_loop_set_timer_slack(), 0: exact */
 	uint64_t iteration;
 	uint64_t now_mono;      /* CLOCK_MONOTONIC at wake-up (see now_iter[0]) */
@@ -180,12 +190,11 @@ struct evm_loop {
 	uint64_t now_iter[4];
 	struct evm_source wake; /* the loop's own eventfd */
 	_Atomic int async_exit; /* -1: none, else the code */
-	struct evm_source *sources; /* list of every user source */
-	struct evm_source *zombies; /* freed in dispatch, linked through next */
+	struct evm_source *zombies; /* freed in dispatch, linked through link */
 	/* Source memory (see evm_source_new): slabs carved in order, freed
 	 * sources on a free list, every slab released by evm_loop_free(). */
 	struct evm_slab *slabs;
-	struct evm_source *free_sources; /* linked through next */
+	struct evm_source *free_sources; /* linked through link */
 	struct evm_source *slab_cur, *slab_end;
 	uint32_t slab_next;     /* sources in the next slab */
 	struct evm_hook_list defers, exits;
@@ -269,7 +278,6 @@ EVM_HIDDEN void evm_atfork_init(void);
 EVM_HIDDEN int evm_set_error(evm_loop *l, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 EVM_HIDDEN evm_source *evm_source_new(evm_loop *l, int kind, void *userdata);
-EVM_HIDDEN void evm_source_link(evm_source *s);
 EVM_HIDDEN void evm_source_destroy(evm_source *s); /* back to the pool (not linked) */
 EVM_HIDDEN int evm_epoll_sync(evm_source *s, uint32_t events);
 EVM_HIDDEN int evm_source_own_fd(evm_source *s, int fd, const char *what);
@@ -277,6 +285,7 @@ EVM_HIDDEN void evm_epoll_del(evm_source *s);
 EVM_HIDDEN void evm_close_fd(evm_source *s);
 EVM_HIDDEN uint64_t evm_clock_read(clockid_t clock);
 #define EVM_POPULATE_MIN (256u << 10) /* bytes; smaller blocks fault lazily */
+#define EVM_HUGE (2u << 20)             /* a transparent huge page */
 EVM_HIDDEN void evm_populate(void *p, size_t len);
 EVM_HIDDEN long evm_read(int fd, void *buf, size_t len); /* bytes or -errno */
 EVM_HIDDEN int evm_read_u64(int fd, uint64_t *v); /* 0, -EAGAIN, -errno */
@@ -328,6 +337,8 @@ EVM_HIDDEN int evm_notify_dispatch(evm_source *s);
 
 /* the run loop's steps that belong to one kind */
 EVM_HIDDEN int evm_clocks_arm(evm_loop *l);          /* before blocking */
+EVM_HIDDEN int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns,
+					  uint64_t *now);
 EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l); /* after the batch */
 EVM_HIDDEN int evm_signal_dispatch_stashes(evm_loop *l); /* on wake-up */
 EVM_HIDDEN int evm_hooks_run(evm_loop *l, struct evm_hook_list *list, int kind);

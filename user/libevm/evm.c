@@ -25,6 +25,8 @@ _Atomic unsigned evm_fork_gen;
 
 static void evm_pool_put(evm_loop *l, evm_source *s);
 static void evm_pool_free(evm_loop *l);
+static void evm_pool_unpoison(evm_loop *l);
+static void evm_pool_release_all(evm_loop *l, bool child);
 
 /* The cold paths of each kind (struct evm_source_ops), by kind. */
 static const struct evm_source_ops *const evm_kind_ops[] = {
@@ -136,6 +138,26 @@ int evm_write_u64(int fd, uint64_t v)
 
 /* ---- loop ---------------------------------------------------------------- */
 
+/* epoll_pwait2 (Linux 5.11), probed once per process on the first loop's
+ * (still empty) epoll set: 1 usable, -1 not (ENOSYS, or refused by a
+ * seccomp filter), 0 not probed yet. EVM_NO_EPOLL_PWAIT2 (set, not "0")
+ * when a loop is created makes that loop wait as without it (evm.h). */
+static _Atomic int evm_pwait2_kernel;
+
+static bool evm_pwait2_usable(int epfd)
+{
+	const char *no = getenv("EVM_NO_EPOLL_PWAIT2");
+	int k = atomic_load_explicit(&evm_pwait2_kernel, memory_order_relaxed);
+	struct timespec zero = { 0 };
+	struct epoll_event ev;
+
+	if (!k) {
+		k = epoll_pwait2(epfd, &ev, 1, &zero, NULL) >= 0 ? 1 : -1;
+		atomic_store_explicit(&evm_pwait2_kernel, k, memory_order_relaxed);
+	}
+	return k > 0 && !(no && *no && strcmp(no, "0"));
+}
+
 int evm_loop_new(evm_loop **ret)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -161,6 +183,7 @@ int evm_loop_new(evm_loop **ret)
 		free(l);
 		return err;
 	}
+	l->pwait2 = evm_pwait2_usable(l->epfd);
 	l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->wake.fd < 0)
 		goto fail;
@@ -196,18 +219,9 @@ evm_loop *evm_loop_free(evm_loop *l)
 	 * are not ours to change: release memory and our fd copies only. */
 	child = evm_forked(l);
 	l->dispatching = false; /* free at once, not deferred */
-	while (l->sources) {
-		evm_source *s = l->sources;
-
-		if (child) {
-			l->sources = s->next;
-			if (evm_ops(s)->after_fork)
-				evm_ops(s)->after_fork(s);
-			continue; /* the memory goes with the slabs */
-		}
-		evm_source_free(s);
-	}
+	evm_pool_release_all(l, child);
 	l->zombies = NULL; /* in the slabs too */
+	l->free_sources = NULL;
 	for (k = 1; k < EVM_NKINDS; k++)
 		if (evm_kind_ops[k]->loop_free)
 			evm_kind_ops[k]->loop_free(l);
@@ -327,7 +341,7 @@ static void evm_reap(evm_loop *l)
 	while (l->zombies) {
 		evm_source *z = l->zombies;
 
-		l->zombies = z->next;
+		l->zombies = z->link;
 		if (evm_ops(z)->reap)
 			evm_ops(z)->reap(z);
 		evm_pool_put(l, z);
@@ -365,24 +379,45 @@ static int evm_timeout_ms(int64_t timeout_ns)
 	return (int)((timeout_ns + 999999) / 1000000);
 }
 
-static int evm_epoll_wait(evm_loop *l, int64_t timeout_ns)
+/* Waits at most timeout_ns (negative: no limit) from start (the
+ * CLOCK_MONOTONIC time the timeout was computed at, 0: not read yet),
+ * with epoll_pwait2's nanoseconds where the loop can, else epoll_wait's
+ * milliseconds rounded up. A signal handler that interrupts the wait does
+ * not shorten it: the rest of the timeout is waited. */
+static int evm_epoll_wait(evm_loop *l, int64_t timeout_ns, uint64_t start)
 {
-	int timeout_ms = evm_timeout_ms(timeout_ns);
+	struct timespec ts, *tsp = NULL;
 	uint64_t deadline = 0, now;
 	int n;
 
-	if (timeout_ms > 0)
-		deadline = evm_clock_read(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ull;
+	if (timeout_ns > 0) {
+		if (!start)
+			start = evm_clock_read(CLOCK_MONOTONIC);
+		deadline = start + (uint64_t)timeout_ns;
+		if (deadline < start)
+			deadline = UINT64_MAX;
+	}
 	for (;;) {
-		n = epoll_wait(l->epfd, l->events, EVM_MAX_EVENTS, timeout_ms);
+		if (l->pwait2) {
+			if (timeout_ns >= 0) {
+				ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+				ts.tv_nsec = (long)(timeout_ns % 1000000000);
+				tsp = &ts;
+			}
+			n = epoll_pwait2(l->epfd, l->events, EVM_MAX_EVENTS, tsp, NULL);
+		} else {
+			n = epoll_wait(l->epfd, l->events, EVM_MAX_EVENTS,
+				       evm_timeout_ms(timeout_ns));
+		}
 		if (EVM_LIKELY(n >= 0))
 			return n;
 		if (errno != EINTR)
 			return -errno;
-		if (timeout_ms > 0) {
+		if (timeout_ns > 0) {
 			now = evm_clock_read(CLOCK_MONOTONIC);
-			timeout_ms = now >= deadline ? 0 :
-				(int)((deadline - now + 999999) / 1000000);
+			timeout_ns = now >= deadline ? 0 :
+				(deadline - now > (uint64_t)INT64_MAX ? INT64_MAX :
+				 (int64_t)(deadline - now));
 		}
 	}
 }
@@ -390,6 +425,7 @@ static int evm_epoll_wait(evm_loop *l, int64_t timeout_ns)
 int evm_loop_run_once(evm_loop *l, int64_t timeout_ns)
 {
 	int n, i, r = 0, count = 0;
+	uint64_t start = 0;
 
 	EVM_CHECK_LOOP(l);
 	if (l->dispatching)
@@ -409,8 +445,10 @@ int evm_loop_run_once(evm_loop *l, int64_t timeout_ns)
 	}
 	if (l->defer_enabled || l->exit_requested || l->clocks_due)
 		timeout_ns = 0;
+	else if (l->wait_clock)
+		timeout_ns = evm_wait_clock_timeout(l, timeout_ns, &start);
 
-	n = evm_epoll_wait(l, timeout_ns);
+	n = evm_epoll_wait(l, timeout_ns, start);
 	if (n < 0) {
 		r = evm_set_error(l, n, "epoll_wait: %s", strerror(-n));
 		goto out;
@@ -433,7 +471,7 @@ int evm_loop_run_once(evm_loop *l, int64_t timeout_ns)
 			goto out;
 		count++;
 	}
-	if (EVM_UNLIKELY(l->clocks_due)) {
+	if (EVM_UNLIKELY(l->clocks_due) || l->wait_clock) {
 		r = evm_clocks_dispatch_due(l);
 		if (r < 0)
 			goto out;
@@ -484,8 +522,14 @@ int evm_loop_run(evm_loop *l)
 #define EVM_SLAB_MAX (2u << 20)
 
 #if defined(__SANITIZE_ADDRESS__)
-#define EVM_POOL_POISON(s)   ASAN_POISON_MEMORY_REGION((s), offsetof(evm_source, next))
-#define EVM_POOL_UNPOISON(s) ASAN_UNPOISON_MEMORY_REGION((s), offsetof(evm_source, next))
+/* all but the link (evm_loop_free unpoisons the slabs before it walks them) */
+#define EVM_POOL_POISON(s)                                                     \
+	do {                                                                   \
+		ASAN_POISON_MEMORY_REGION((s), offsetof(evm_source, link));    \
+		ASAN_POISON_MEMORY_REGION((char *)(s) + offsetof(evm_source, fd), \
+					  sizeof(evm_source) - offsetof(evm_source, fd)); \
+	} while (0)
+#define EVM_POOL_UNPOISON(s) ASAN_UNPOISON_MEMORY_REGION((s), sizeof(evm_source))
 #else
 #define EVM_POOL_POISON(s)   ((void)(s))
 #define EVM_POOL_UNPOISON(s) ((void)(s))
@@ -493,8 +537,9 @@ int evm_loop_run(evm_loop *l)
 
 struct evm_slab {
 	struct evm_slab *next;
-	uint64_t n;             /* sources in this slab (keeps them 16-aligned) */
-	evm_source src[];
+	uint64_t n;             /* sources in this slab */
+	/* the sources start a cache line: one line each */
+	evm_source src[] __attribute__((aligned(64)));
 };
 
 /* Faults in the whole pages of [p, p + len) in one call (MADV_POPULATE_WRITE,
@@ -508,7 +553,13 @@ void evm_populate(void *p, size_t len)
 {
 	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
 	uintptr_t e = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+	uintptr_t ha = ((uintptr_t)p + EVM_HUGE - 1) & ~(uintptr_t)(EVM_HUGE - 1);
+	uintptr_t he = ((uintptr_t)p + len) & ~(uintptr_t)(EVM_HUGE - 1);
 
+	/* whole 2 MB pages where the block covers them (THP in "madvise"
+	 * mode): one fault and one page-table entry instead of 512 */
+	if (he > ha)
+		(void)madvise((void *)ha, he - ha, MADV_HUGEPAGE);
 	if (e > a)
 		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 }
@@ -520,7 +571,7 @@ static evm_source *evm_pool_get(evm_loop *l)
 	size_t n;
 
 	if (s) {
-		l->free_sources = s->next;
+		l->free_sources = s->link;
 		EVM_POOL_UNPOISON(s);
 		memset(s, 0, sizeof(*s));
 		return s;
@@ -529,7 +580,10 @@ static evm_source *evm_pool_get(evm_loop *l)
 		n = l->slab_next ? l->slab_next : EVM_SLAB_MIN;
 		if (sizeof(*slab) + n * sizeof(evm_source) > EVM_SLAB_MAX)
 			n = (EVM_SLAB_MAX - sizeof(*slab)) / sizeof(evm_source);
-		slab = malloc(sizeof(*slab) + n * sizeof(evm_source));
+		/* a full-size slab is one aligned 2 MB page */
+		slab = sizeof(*slab) + n * sizeof(evm_source) > EVM_SLAB_MAX / 2 ?
+			aligned_alloc(EVM_HUGE, EVM_SLAB_MAX) :
+			aligned_alloc(64, sizeof(*slab) + n * sizeof(evm_source));
 		if (!slab)
 			return NULL;
 		if (n * sizeof(evm_source) >= EVM_POPULATE_MIN)
@@ -548,20 +602,52 @@ static evm_source *evm_pool_get(evm_loop *l)
 
 static void evm_pool_put(evm_loop *l, evm_source *s)
 {
-	s->next = l->free_sources;
+	s->dead = true;
+	s->link = l->free_sources;
 	l->free_sources = s;
 	EVM_POOL_POISON(s);
 }
 
+/* evm_loop_free(): every source lives in a slab, so walk them (sources
+ * freed before are dead; their memory, like the rest, goes with the
+ * slabs). In a child after fork, only what after_fork releases. */
+static void evm_pool_release_all(evm_loop *l, bool child)
+{
+	evm_pool_unpoison(l);
+	for (struct evm_slab *slab = l->slabs; slab; slab = slab->next) {
+		evm_source *end = slab->src + slab->n, *s;
+
+		if (l->slab_cur >= slab->src && l->slab_cur <= end)
+			end = l->slab_cur; /* the newest slab: carved so far */
+		for (s = slab->src; s < end; s++) {
+			if (s->dead)
+				continue;
+			if (!child)
+				evm_source_free(s);
+			else if (evm_ops(s)->after_fork)
+				evm_ops(s)->after_fork(s);
+		}
+	}
+}
+
+/* Before walking the slabs: every source readable again. */
+static void evm_pool_unpoison(evm_loop *l)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	for (struct evm_slab *slab = l->slabs; slab; slab = slab->next)
+		ASAN_UNPOISON_MEMORY_REGION(slab->src, slab->n * sizeof(evm_source));
+#else
+	(void)l;
+#endif
+}
+
 static void evm_pool_free(evm_loop *l)
 {
+	evm_pool_unpoison(l);
 	while (l->slabs) {
 		struct evm_slab *slab = l->slabs;
 
 		l->slabs = slab->next;
-#if defined(__SANITIZE_ADDRESS__)
-		ASAN_UNPOISON_MEMORY_REGION(slab->src, slab->n * sizeof(evm_source));
-#endif
 		free(slab);
 	}
 	l->free_sources = l->slab_cur = l->slab_end = NULL;
@@ -579,30 +665,6 @@ evm_source *evm_source_new(evm_loop *l, int kind, void *userdata)
 	s->fd = -1;
 	s->enabled = EVM_ON;
 	return s;
-}
-
-void evm_source_link(evm_source *s)
-{
-	evm_loop *l = s->loop;
-
-	s->prev = NULL;
-	s->next = l->sources;
-	if (l->sources)
-		l->sources->prev = s;
-	l->sources = s;
-}
-
-static void evm_source_unlink(evm_source *s)
-{
-	evm_loop *l = s->loop;
-
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		l->sources = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = s->next = NULL;
 }
 
 void evm_source_destroy(evm_source *s)
@@ -705,11 +767,10 @@ evm_source *evm_source_free(evm_source *s)
 		evm_ops(s)->release(s);
 	s->enabled = EVM_OFF;
 	s->dead = true;
-	evm_source_unlink(s);
 	if (l->dispatching) {
 		/* Events of this iteration may still point at s: keep the
 		 * memory until the iteration ends. */
-		s->next = l->zombies; /* unlinked: next is free to use */
+		s->link = l->zombies; /* dead: userdata's place is free */
 		l->zombies = s;
 	} else {
 		if (evm_ops(s)->reap)

@@ -168,7 +168,6 @@ int evm_add_handler(evm_loop *l, evm_source **ret, int signo,
 		goto fail;
 	}
 	sigaddset(&l->sigs, signo);
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;

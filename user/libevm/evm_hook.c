@@ -28,7 +28,6 @@ static int evm_add_hook(evm_loop *l, evm_source **ret, int kind,
 	list->last = s;
 	if (kind == EVM_SOURCE_DEFER)
 		l->defer_enabled++;
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;

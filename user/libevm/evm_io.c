@@ -41,7 +41,6 @@ int evm_add_io(evm_loop *l, evm_source **ret, int fd, uint32_t events,
 		return evm_set_error(l, r, "evm_add_io: epoll_ctl(fd %d): %s", fd,
 				     strerror(-r));
 	}
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;

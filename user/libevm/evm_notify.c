@@ -44,7 +44,6 @@ int evm_add_notify(evm_loop *l, evm_source **ret, unsigned flags,
 		evm_source_destroy(s);
 		return r;
 	}
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;

@@ -2,12 +2,27 @@
 /*
  * libevm timers on timerfd.
  *
- * Shared timers: one timerfd per clock, armed (absolute) for the earliest
- * expiry of a min-heap of timers. A timer keeps its heap index, so
- * removal and re-arming are O(log n), and a million timers cost one fd.
- * The timerfd is re-armed once per iteration, before the loop blocks, and
- * only when the heap top changed. A periodic timer that fires late reports
- * 1 + elapsed / interval expirations and moves on by as many periods.
+ * Shared timers: one min-heap of timers per clock. A timer keeps its heap
+ * index, so removal and re-arming are O(log n).
+ *
+ * CLOCK_MONOTONIC, where the kernel has epoll_pwait2 (Linux 5.11): no
+ * timerfd at all. Before it blocks, the loop reads the clock and waits
+ * with epoll_pwait2's nanosecond timeout until the heap top; after the
+ * wait it reads the clock once and runs every timer that is due. One
+ * system call per iteration, whatever the number of distinct expiries
+ * (a timerfd costs a timerfd_settime for each new earliest expiry: a
+ * million timers a microsecond apart cost a million of them). The kernel
+ * ends such a wait within its timer slack of the timeout (50 us, or
+ * 0.1% of the timeout when that is more: the same as epoll_wait's
+ * millisecond timeout), never before it.
+ *
+ * The other clocks, and CLOCK_MONOTONIC on kernels without epoll_pwait2
+ * (or with EVM_NO_EPOLL_PWAIT2 set, evm.h): one timerfd per clock, armed
+ * (absolute) for the heap top, re-armed once per iteration before the loop
+ * blocks and only when the top changed; a million timers cost one fd.
+ *
+ * A periodic timer that fires late reports 1 + elapsed / interval
+ * expirations and moves on by as many periods.
  *
  * Dedicated timers (EVM_TIMER_DEDICATED, implied by EVM_TIMER_CANCEL_ON_SET)
  * own a timerfd armed with the timer's own value and interval: the
@@ -75,6 +90,14 @@ static uint64_t evm_timer_now(int idx)
 #define EVM_HEAP_D      4
 #define EVM_HEAP_ALIGN  64
 #define EVM_HEAP_PAD    (EVM_HEAP_ALIGN / sizeof(struct evm_hent) - 1)
+
+/* The heap top may have changed: a timerfd clock re-arms before blocking
+ * (the waited clock computes its timeout on every iteration anyway). */
+static inline void evm_clock_touch(struct evm_clock *c)
+{
+	if (!c->waited)
+		c->dirty = c->base.loop->clocks_dirty = true;
+}
 
 static inline void evm_heap_put(struct evm_clock *c, uint32_t i, struct evm_hent e)
 {
@@ -157,7 +180,7 @@ static int evm_heap_insert(struct evm_clock *c, evm_source *s)
 	c->heap[c->n] = (struct evm_hent){ .at = s->timer.next, .s = s };
 	evm_heap_up(c, c->n++);
 	if (s->timer.heap_idx == 0)
-		c->dirty = c->base.loop->clocks_dirty = true;
+		evm_clock_touch(c);
 	return 0;
 }
 
@@ -178,7 +201,7 @@ static void evm_heap_remove(struct evm_clock *c, evm_source *s)
 		return;
 	s->timer.heap_idx = EVM_HEAP_NONE;
 	if (i == 0)
-		c->dirty = c->base.loop->clocks_dirty = true;
+		evm_clock_touch(c);
 	if (--c->n == i)
 		return;
 	evm_heap_put(c, i, c->heap[c->n]);
@@ -190,7 +213,7 @@ static void evm_heap_update(struct evm_clock *c, evm_source *s)
 {
 	c->heap[s->timer.heap_idx].at = s->timer.next;
 	evm_heap_fix(c, s->timer.heap_idx);
-	c->dirty = c->base.loop->clocks_dirty = true;
+	evm_clock_touch(c);
 }
 
 /* ---- clocks ---------------------------------------------------------------- */
@@ -211,7 +234,16 @@ static int evm_clock_get(evm_loop *l, int idx, struct evm_clock **ret)
 	c->base.loop = l;
 	c->base.kind = EVM_KIND_CLOCK;
 	c->base.enabled = EVM_ON;
+	c->base.fd = -1;
 	c->clockid = evm_clk_ids[idx];
+	if (idx == EVM_CLK_MONOTONIC && l->pwait2) {
+		/* waited through epoll_pwait2's timeout: no timerfd */
+		c->waited = true;
+		l->wait_clock = c;
+		l->clocks[idx] = c;
+		*ret = c;
+		return 0;
+	}
 	snprintf(what, sizeof(what), "timerfd_create(%s)", evm_clk_names[idx]);
 	r = evm_source_own_fd(&c->base, timerfd_create(c->clockid, TFD_NONBLOCK | TFD_CLOEXEC),
 			      what);
@@ -222,6 +254,39 @@ static int evm_clock_get(evm_loop *l, int idx, struct evm_clock **ret)
 	l->clocks[idx] = c;
 	*ret = c;
 	return 0;
+}
+
+/* slack: wake at the end of the slack-aligned window holding t, so that
+ * the timers of one window share a wakeup */
+static inline uint64_t evm_slack_align(const evm_loop *l, uint64_t t)
+{
+	if (l->timer_slack > 1)
+		t += (l->timer_slack - t % l->timer_slack) % l->timer_slack;
+	return t;
+}
+
+/* Before blocking, the waited clock: how long the loop may wait, at most
+ * timeout_ns (negative: no limit), for its heap top. A top already due:
+ * 0, and the clock is marked to run after the (polling) wait. *now gets
+ * the time read, or 0 if none was. */
+int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns, uint64_t *now)
+{
+	struct evm_clock *c = l->wait_clock;
+	uint64_t want, t;
+
+	*now = 0;
+	if (!c->n)
+		return timeout_ns;
+	want = evm_slack_align(l, c->heap[0].at);
+	*now = t = evm_clock_read(CLOCK_MONOTONIC);
+	if (want <= t) {
+		c->due = true;
+		return 0;
+	}
+	t = want - t;
+	if (timeout_ns >= 0 && (uint64_t)timeout_ns < t)
+		return timeout_ns;
+	return t > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
 }
 
 /* Before blocking: point each shared timerfd at its heap top. A top that
@@ -240,14 +305,11 @@ int evm_clocks_arm(evm_loop *l)
 		struct evm_clock *c = l->clocks[i];
 		uint64_t top, want;
 
-		if (!c || !c->dirty)
+		if (!c || !c->dirty || c->waited)
 			continue;
 		c->dirty = false;
-		top = want = c->n ? c->heap[0].at : 0;
-		/* slack: wake at the end of the slack-aligned window holding
-		 * the top, so that the timers of one window share a wakeup */
-		if (top && l->timer_slack > 1)
-			want = top + (l->timer_slack - top % l->timer_slack) % l->timer_slack;
+		top = c->n ? c->heap[0].at : 0;
+		want = top ? evm_slack_align(l, top) : 0;
 		if (want == c->armed)
 			continue;
 		if (top && top <= evm_timer_now(i)) {
@@ -275,13 +337,14 @@ static void evm_clocks_free(evm_loop *l)
 		if (!c)
 			continue;
 		if (evm_forked(l))
-			close(c->base.fd);
+			evm_fd_after_fork(&c->base);
 		else
 			evm_close_fd(&c->base);
 		free(c->heap_mem);
 		free(c);
 		l->clocks[i] = NULL;
 	}
+	l->wait_clock = NULL;
 }
 
 static int evm_timer_call(evm_source *s, int fd, uint64_t expirations, int error)
@@ -308,7 +371,7 @@ int evm_clock_dispatch(struct evm_clock *c, bool fd_ready)
 		c->armed = 0; /* expired: a one-shot timerfd is disarmed now */
 	}
 	c->due = false;
-	c->dirty = l->clocks_dirty = true;
+	evm_clock_touch(c);
 	if (evm_loop_now(l, c->clockid, &now) < 0)
 		now = evm_clock_read(c->clockid);
 
@@ -332,12 +395,20 @@ int evm_clock_dispatch(struct evm_clock *c, bool fd_ready)
 	return 0;
 }
 
-/* After the epoll batch: the clocks whose top was due before blocking (and
- * that their timerfd did not already bring). Returns how many ran. */
+/* After the epoll batch: the waited clock, if its top is due now, and the
+ * timerfd clocks whose top was due before blocking (and that their timerfd
+ * did not already bring). Returns how many clocks ran. */
 int evm_clocks_dispatch_due(evm_loop *l)
 {
+	struct evm_clock *w = l->wait_clock;
 	int i, r, n = 0;
+	uint64_t now;
 
+	if (w && w->n && !w->due) {
+		if (evm_loop_now(l, CLOCK_MONOTONIC, &now) < 0)
+			now = evm_clock_read(CLOCK_MONOTONIC);
+		w->due = w->heap[0].at <= now;
+	}
 	l->clocks_due = false;
 	for (i = 0; i < EVM_CLK_MAX; i++) {
 		struct evm_clock *c = l->clocks[i];
@@ -499,7 +570,6 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 			return evm_set_error(l, r, "evm_add_timer: %s", strerror(-r));
 		}
 	}
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;
@@ -570,9 +640,13 @@ static void evm_timer_after_fork(evm_source *s)
 		evm_fd_after_fork(s);
 }
 
+/* A timer on the waited clock has no fd of its own: the loop's epoll fd,
+ * whose wait carries its timeout. */
 static int evm_timer_get_fd(const evm_source *s)
 {
-	return s->timer.clk ? s->timer.clk->base.fd : s->fd;
+	if (!s->timer.clk)
+		return s->fd;
+	return s->timer.clk->waited ? s->loop->epfd : s->timer.clk->base.fd;
 }
 
 const struct evm_source_ops evm_timer_ops = {
