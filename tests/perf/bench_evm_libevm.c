@@ -75,10 +75,12 @@ static int evm_tc_cb(evm_source *src, uint64_t expirations, int error,
 		     void *userdata)
 {
 	struct tc *t = userdata;
+	uint64_t due = 0;
 
 	(void)expirations;
 	(void)error;
-	if (tc_fired(t))
+	evm_timer_get_next(src, &due); /* a fired one-shot: the time it was due */
+	if (tc_fired(t, due))
 		return evm_loop_exit(evm_source_get_loop(src), 0);
 	return 0;
 }
