@@ -5,7 +5,8 @@
  *   evm.c          loop core: create/free, run, dispatch, exit, now, errors,
  *                  fork detection, the common source calls
  *   evm_io.c       io sources
- *   evm_timer.c    timers: one timerfd per clock + 4-ary min-heap, dedicated timerfds
+ *   evm_timer.c    timers: a 4-ary min-heap per clock (monotonic: waited with
+ *                  epoll_pwait2; others: a timerfd), dedicated timerfds
  *   evm_signal.c   signalfd sources and the signal-mask helpers
  *   evm_handler.c  classic sigaction handlers forwarding through an eventfd
  *   evm_notify.c   eventfd notify sources
@@ -153,6 +154,8 @@ struct evm_clock {
 	struct evm_hent *heap;  /* 4-ary min-heap; see evm_timer.c */
 	void *heap_mem;         /* what was allocated (heap is aligned in it) */
 	uint32_t n, cap;
+	uint32_t heaped;        /* heap[0, heaped) in heap order; the rest
+				 * appended since (see evm_timer.c) */
 	bool dirty;             /* heap top may differ from armed */
 	bool due;               /* heap top already due when arming: run it
 				 * without the timerfd (see evm_clocks_arm) */
