@@ -386,8 +386,8 @@ static int evm_timeout_ms(int64_t timeout_ns)
  * not shorten it: the rest of the timeout is waited. */
 static int evm_epoll_wait(evm_loop *l, int64_t timeout_ns, uint64_t start)
 {
-	struct timespec ts, *tsp = NULL;
 	uint64_t deadline = 0, now;
+	struct timespec ts;
 	int n;
 
 	if (timeout_ns > 0) {
@@ -398,13 +398,13 @@ static int evm_epoll_wait(evm_loop *l, int64_t timeout_ns, uint64_t start)
 			deadline = UINT64_MAX;
 	}
 	for (;;) {
-		if (l->pwait2) {
-			if (timeout_ns >= 0) {
-				ts.tv_sec = (time_t)(timeout_ns / 1000000000);
-				ts.tv_nsec = (long)(timeout_ns % 1000000000);
-				tsp = &ts;
-			}
-			n = epoll_pwait2(l->epfd, l->events, EVM_MAX_EVENTS, tsp, NULL);
+		/* no limit or a poll: epoll_wait, the same system call with
+		 * the least work on the way (ping-pong path); a timeout:
+		 * nanoseconds where the loop can */
+		if (l->pwait2 && timeout_ns > 0) {
+			ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+			ts.tv_nsec = (long)(timeout_ns % 1000000000);
+			n = epoll_pwait2(l->epfd, l->events, EVM_MAX_EVENTS, &ts, NULL);
 		} else {
 			n = epoll_wait(l->epfd, l->events, EVM_MAX_EVENTS,
 				       evm_timeout_ms(timeout_ns));
