@@ -288,7 +288,6 @@ EVM_HIDDEN void evm_epoll_del(evm_source *s);
 EVM_HIDDEN void evm_close_fd(evm_source *s);
 EVM_HIDDEN uint64_t evm_clock_read(clockid_t clock);
 #define EVM_POPULATE_MIN (256u << 10) /* bytes; smaller blocks fault lazily */
-#define EVM_HUGE (2u << 20)             /* a transparent huge page */
 EVM_HIDDEN void evm_populate(void *p, size_t len);
 EVM_HIDDEN long evm_read(int fd, void *buf, size_t len); /* bytes or -errno */
 EVM_HIDDEN int evm_read_u64(int fd, uint64_t *v); /* 0, -EAGAIN, -errno */

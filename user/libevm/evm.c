@@ -553,13 +553,9 @@ void evm_populate(void *p, size_t len)
 {
 	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
 	uintptr_t e = ((uintptr_t)p + len) & ~(uintptr_t)4095;
-	uintptr_t ha = ((uintptr_t)p + EVM_HUGE - 1) & ~(uintptr_t)(EVM_HUGE - 1);
-	uintptr_t he = ((uintptr_t)p + len) & ~(uintptr_t)(EVM_HUGE - 1);
 
-	/* whole 2 MB pages where the block covers them (THP in "madvise"
-	 * mode): one fault and one page-table entry instead of 512 */
-	if (he > ha)
-		(void)madvise((void *)ha, he - ha, MADV_HUGEPAGE);
+	/* (Not MADV_HUGEPAGE: on a host with fragmented memory the kernel
+	 * compacts or falls back page by page, and arming got slower.) */
 	if (e > a)
 		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 }
@@ -580,10 +576,7 @@ static evm_source *evm_pool_get(evm_loop *l)
 		n = l->slab_next ? l->slab_next : EVM_SLAB_MIN;
 		if (sizeof(*slab) + n * sizeof(evm_source) > EVM_SLAB_MAX)
 			n = (EVM_SLAB_MAX - sizeof(*slab)) / sizeof(evm_source);
-		/* a full-size slab is one aligned 2 MB page */
-		slab = sizeof(*slab) + n * sizeof(evm_source) > EVM_SLAB_MAX / 2 ?
-			aligned_alloc(EVM_HUGE, EVM_SLAB_MAX) :
-			aligned_alloc(64, sizeof(*slab) + n * sizeof(evm_source));
+		slab = aligned_alloc(64, sizeof(*slab) + n * sizeof(evm_source));
 		if (!slab)
 			return NULL;
 		if (n * sizeof(evm_source) >= EVM_POPULATE_MIN)
