@@ -108,10 +108,13 @@ struct evm_source {
 			uint32_t events;
 		} io;
 		struct {
-			struct evm_clock *clk; /* shared clock, NULL if dedicated */
+			/* shared: the next timer added to the clock since its
+			 * heap was last settled (evm_timer.c) */
+			struct evm_source *pending;
 			uint64_t next;         /* absolute expiry on the clock, ns */
 			uint64_t interval;     /* 0: one-shot */
-			uint32_t heap_idx;     /* EVM_HEAP_NONE when not in the heap */
+			uint32_t heap_idx;     /* EVM_HEAP_NONE when not in the heap,
+						* EVM_HEAP_PENDING when added since */
 			uint8_t clk_idx;
 			uint8_t flags;         /* enum evm_timer_flags */
 		} timer;
@@ -139,6 +142,7 @@ struct evm_source {
 _Static_assert(sizeof(struct evm_source) == 64, "a source is one cache line");
 
 #define EVM_HEAP_NONE UINT32_MAX
+#define EVM_HEAP_PENDING (UINT32_MAX - 1)
 
 /* A heap entry keeps the expiry next to the timer, so that sifting
  * compares within the heap array instead of chasing source pointers. */
@@ -156,6 +160,8 @@ struct evm_clock {
 	uint32_t n, cap;
 	uint32_t heaped;        /* heap[0, heaped) in heap order; the rest
 				 * appended since (see evm_timer.c) */
+	uint32_t npending;      /* timers added, not in the array yet */
+	struct evm_source *pending; /* those, linked through timer.pending */
 	bool dirty;             /* heap top may differ from armed */
 	bool due;               /* heap top already due when arming: run it
 				 * without the timerfd (see evm_clocks_arm) */

@@ -66,6 +66,14 @@ static const char *const evm_clk_names[EVM_CLK_MAX] = {
 	"CLOCK_REALTIME_ALARM", "CLOCK_BOOTTIME_ALARM",
 };
 
+/* A shared timer's clock; NULL for a dedicated one. */
+static inline struct evm_clock *evm_timer_clk(const evm_source *s)
+{
+	if (s->timer.flags & EVM_TIMER_DEDICATED)
+		return NULL;
+	return s->loop->clocks[s->timer.clk_idx];
+}
+
 static struct timespec evm_ts(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / NSEC), .tv_nsec = (long)(ns % NSEC) };
@@ -86,15 +94,16 @@ static uint64_t evm_timer_now(int idx)
  * array is aligned so that heap[1] starts a line). A million timers fire
  * with about ten cache lines touched per removal.
  *
- * Adding a timer only appends its entry: entries [heaped, n) are not in
- * heap order yet. The heap is settled before its order matters (the top
- * is read, or an entry is removed or moved): a few appended entries are
- * sifted up one by one, many (more than half the heap) are merged by
- * rebuilding the heap bottom-up (Floyd), which moves entries within the
- * array only and then records every index in one pass in array order. So
- * arming a million timers touches each source once, and the heap is built
- * in linear time instead of a million sift-ups that each write into the
- * sources they move.
+ * Adding a timer only links it to the clock's pending list (room in the
+ * array is reserved). The heap is settled before its order matters (the
+ * top is read, before the loop waits or fires, or an entry is removed or
+ * moved): the pending timers are written into the array; a few are sifted
+ * up one by one, many (more than half the heap) are merged by rebuilding
+ * the heap bottom-up (Floyd), which moves entries within the array only
+ * and then records every index in one pass in array order. So arming a
+ * million timers writes each source once and nothing else, and the heap
+ * is built in linear time when the loop next waits, instead of a million
+ * sift-ups that each write into the sources they move.
  */
 
 #define EVM_HEAP_D      4
@@ -154,8 +163,8 @@ static void evm_heap_down(struct evm_clock *c, uint32_t i)
 
 /* Grows the heap with realloc: a large array is an mmap that the kernel
  * moves (mremap) instead of copying, so growing neither copies nor faults
- * in the entries again (a million timers: 16 MB). A large new half is
- * faulted in at once (evm_populate). */
+ * in the entries again (a million timers: 16 MB). The new half is faulted
+ * in when the pending timers are written into it (evm_heap_settle_slow). */
 static int evm_heap_grow(struct evm_clock *c)
 {
 	uint32_t cap = c->cap ? c->cap * 2 : 64;
@@ -173,10 +182,6 @@ static int evm_heap_grow(struct evm_clock *c)
 	       (uintptr_t)mem % EVM_HEAP_ALIGN) % EVM_HEAP_ALIGN;
 	if (off != old_off && c->n)
 		memmove(mem + off, mem + old_off, c->n * sizeof(struct evm_hent));
-	/* the new half is filled next, entry by entry: fault it in at once */
-	if ((size_t)(cap - c->cap) * sizeof(struct evm_hent) >= EVM_POPULATE_MIN)
-		evm_populate(mem + off + (size_t)c->cap * sizeof(struct evm_hent),
-			     (size_t)(cap - c->cap) * sizeof(struct evm_hent));
 	c->heap_mem = mem;
 	c->heap = (struct evm_hent *)(mem + off);
 	c->cap = cap;
@@ -208,7 +213,24 @@ static void evm_heap_down_raw(struct evm_clock *c, uint32_t i)
 
 static void evm_heap_settle_slow(struct evm_clock *c)
 {
-	uint32_t i, k = c->n - c->heaped;
+	uint32_t i, k;
+	evm_source *s;
+
+	/* many: fault their part of the array in at once */
+	if ((size_t)c->npending * sizeof(struct evm_hent) >= EVM_POPULATE_MIN)
+		evm_populate(&c->heap[c->n], (size_t)c->npending * sizeof(struct evm_hent));
+	/* the list is newest first: write it back to front, so that the
+	 * array holds them in the order they were added (timers due at the
+	 * same time then fire in that order) */
+	i = c->n + c->npending;
+	for (s = c->pending; s; s = s->timer.pending) {
+		c->heap[--i] = (struct evm_hent){ .at = s->timer.next, .s = s };
+		s->timer.heap_idx = i;
+	}
+	c->n += c->npending;
+	c->pending = NULL;
+	c->npending = 0;
+	k = c->n - c->heaped;
 
 	if (c->n >= 2 && k > c->heaped / 2) {
 		for (i = (c->n - 2) / EVM_HEAP_D + 1; i-- > 0;)
@@ -224,16 +246,21 @@ static void evm_heap_settle_slow(struct evm_clock *c)
 
 static inline void evm_heap_settle(struct evm_clock *c)
 {
-	if (EVM_UNLIKELY(c->heaped != c->n))
+	if (EVM_UNLIKELY(c->pending || c->heaped != c->n))
 		evm_heap_settle_slow(c);
 }
 
+/* Adding only links the timer to the clock's pending list (room in the
+ * array is reserved now, so settling never fails): the source is the only
+ * memory arming writes. */
 static int evm_heap_insert(struct evm_clock *c, evm_source *s)
 {
-	if (c->n == c->cap && evm_heap_grow(c) < 0)
+	if (c->n + c->npending == c->cap && evm_heap_grow(c) < 0)
 		return -ENOMEM;
-	c->heap[c->n] = (struct evm_hent){ .at = s->timer.next, .s = s };
-	s->timer.heap_idx = c->n++;
+	s->timer.heap_idx = EVM_HEAP_PENDING;
+	s->timer.pending = c->pending;
+	c->pending = s;
+	c->npending++;
 	evm_clock_touch(c); /* it may be the new top */
 	return 0;
 }
@@ -333,7 +360,7 @@ int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns, uint64_t *now)
 	uint64_t want, t;
 
 	*now = 0;
-	if (!c->n)
+	if (!c->n && !c->pending)
 		return timeout_ns;
 	evm_heap_settle(c);
 	want = evm_slack_align(l, c->heap[0].at);
@@ -468,7 +495,7 @@ int evm_clocks_dispatch_due(evm_loop *l)
 	int i, r, n = 0;
 	uint64_t now;
 
-	if (w && w->n && !w->due) {
+	if (w && (w->n || w->pending) && !w->due) {
 		if (evm_loop_now(l, CLOCK_MONOTONIC, &now) < 0)
 			now = evm_clock_read(CLOCK_MONOTONIC);
 		evm_heap_settle(w);
@@ -535,7 +562,7 @@ int evm_timer_dispatch(evm_source *s)
 /* Puts the timer where its state says: heap or dedicated timerfd. */
 static int evm_timer_apply(evm_source *s)
 {
-	struct evm_clock *c = s->timer.clk;
+	struct evm_clock *c = evm_timer_clk(s);
 
 	if (!c)
 		return evm_timer_arm_dedicated(s);
@@ -628,7 +655,6 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 			evm_source_destroy(s);
 			return r;
 		}
-		s->timer.clk = c;
 		r = evm_heap_insert(c, s);
 		if (r < 0) {
 			evm_source_destroy(s);
@@ -691,15 +717,15 @@ static int evm_timer_set_enabled(evm_source *s, int mode)
 
 static void evm_timer_release(evm_source *s)
 {
-	if (s->timer.clk)
-		evm_heap_remove(s->timer.clk, s);
+	if (evm_timer_clk(s))
+		evm_heap_remove(evm_timer_clk(s), s);
 	else
 		evm_close_fd(s);
 }
 
 static void evm_timer_after_fork(evm_source *s)
 {
-	if (s->timer.clk)
+	if (evm_timer_clk(s))
 		s->timer.heap_idx = EVM_HEAP_NONE; /* the heap goes in loop_free */
 	else
 		evm_fd_after_fork(s);
@@ -709,9 +735,11 @@ static void evm_timer_after_fork(evm_source *s)
  * whose wait carries its timeout. */
 static int evm_timer_get_fd(const evm_source *s)
 {
-	if (!s->timer.clk)
+	struct evm_clock *c = evm_timer_clk(s);
+
+	if (!c)
 		return s->fd;
-	return s->timer.clk->waited ? s->loop->epfd : s->timer.clk->base.fd;
+	return c->waited ? s->loop->epfd : c->base.fd;
 }
 
 const struct evm_source_ops evm_timer_ops = {
