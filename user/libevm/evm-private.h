@@ -177,6 +177,7 @@ struct evm_loop {
 	int epfd;
 	unsigned gen;           /* evm_fork_gen at creation */
 	bool dispatching;       /* inside run_once: frees are deferred */
+	bool freeing;           /* inside evm_loop_free */
 	bool exit_requested;
 	bool exited;            /* exit hooks ran; run() returns exit_code */
 	int exit_code;

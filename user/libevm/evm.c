@@ -219,6 +219,7 @@ evm_loop *evm_loop_free(evm_loop *l)
 	 * are not ours to change: release memory and our fd copies only. */
 	child = evm_forked(l);
 	l->dispatching = false; /* free at once, not deferred */
+	l->freeing = true;
 	evm_pool_release_all(l, child);
 	l->zombies = NULL; /* in the slabs too */
 	l->free_sources = NULL;

@@ -717,10 +717,14 @@ static int evm_timer_set_enabled(evm_source *s, int mode)
 
 static void evm_timer_release(evm_source *s)
 {
-	if (evm_timer_clk(s))
-		evm_heap_remove(evm_timer_clk(s), s);
-	else
+	struct evm_clock *c = evm_timer_clk(s);
+
+	if (!c)
 		evm_close_fd(s);
+	else if (!s->loop->freeing)
+		evm_heap_remove(c, s);
+	else /* the whole heap goes in loop_free: no need to keep it in order */
+		s->timer.heap_idx = EVM_HEAP_NONE;
 }
 
 static void evm_timer_after_fork(evm_source *s)
