@@ -154,16 +154,38 @@ static void ne_run(evm_loop *l, unsigned n, clockid_t clock, unsigned flags,
 	free(ne.asked);
 }
 
+/* Is a shared timer on clock waited through the loop's epoll timeout (its
+ * fd is the loop's epoll fd), rather than on a timerfd? */
+static bool timer_waited(evm_loop *l, clockid_t clock)
+{
+	evm_source *s;
+	int fd;
+
+	assert_int_equal(evm_add_timer(l, &s, clock, 1000 * MS, 0, 0, ne_cb, NULL), 0);
+	fd = evm_source_get_fd(s);
+	assert_true(fd >= 0);
+	evm_source_free(s);
+	return fd == evm_loop_get_fd(l);
+}
+
+/* A loop created with EVM_NO_EPOLL_PWAIT2 set to value. */
+static evm_loop *loop_with_switch(const char *value)
+{
+	evm_loop *l = NULL;
+
+	assert_int_equal(setenv("EVM_NO_EPOLL_PWAIT2", value, 1), 0);
+	assert_int_equal(evm_loop_new(&l), 0);
+	assert_int_equal(unsetenv("EVM_NO_EPOLL_PWAIT2"), 0);
+	return l;
+}
+
 /* The default path: the monotonic clock has no timerfd, the loop's
- * epoll_pwait2 timeout waits for it (its fd is the loop's epoll fd). */
+ * epoll_pwait2 timeout waits for it. */
 static void test_never_early_pwait2_million(void **state)
 {
 	evm_loop *l = *state;
-	evm_source *s;
 
-	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 1000 * MS, 0, 0, ne_cb, NULL), 0);
-	assert_int_equal(evm_source_get_fd(s), evm_loop_get_fd(l));
-	evm_source_free(s);
+	assert_true(timer_waited(l, CLOCK_MONOTONIC));
 	ne_run(l, 1000000, CLOCK_MONOTONIC, 0, 300, 700, true);
 }
 
@@ -178,17 +200,10 @@ static void test_never_early_pwait2_slack(void **state)
 /* Forced fallback: as on a kernel without epoll_pwait2, a timerfd. */
 static void test_never_early_timerfd_fallback(void **state)
 {
-	evm_loop *l = NULL;
-	evm_source *s;
+	evm_loop *l = loop_with_switch("1");
 
 	(void)state;
-	assert_int_equal(setenv("EVM_NO_EPOLL_PWAIT2", "1", 1), 0);
-	assert_int_equal(evm_loop_new(&l), 0);
-	assert_int_equal(unsetenv("EVM_NO_EPOLL_PWAIT2"), 0);
-	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 1000 * MS, 0, 0, ne_cb, NULL), 0);
-	assert_true(evm_source_get_fd(s) >= 0);
-	assert_int_not_equal(evm_source_get_fd(s), evm_loop_get_fd(l));
-	evm_source_free(s);
+	assert_false(timer_waited(l, CLOCK_MONOTONIC));
 	ne_run(l, 200000, CLOCK_MONOTONIC, 0, 100, 300, true);
 	evm_loop_free(l);
 }
@@ -196,15 +211,10 @@ static void test_never_early_timerfd_fallback(void **state)
 /* "0" does not force it. */
 static void test_fallback_switch_zero(void **state)
 {
-	evm_loop *l = NULL;
-	evm_source *s;
+	evm_loop *l = loop_with_switch("0");
 
 	(void)state;
-	assert_int_equal(setenv("EVM_NO_EPOLL_PWAIT2", "0", 1), 0);
-	assert_int_equal(evm_loop_new(&l), 0);
-	assert_int_equal(unsetenv("EVM_NO_EPOLL_PWAIT2"), 0);
-	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, 1000 * MS, 0, 0, ne_cb, NULL), 0);
-	assert_int_equal(evm_source_get_fd(s), evm_loop_get_fd(l));
+	assert_true(timer_waited(l, CLOCK_MONOTONIC));
 	evm_loop_free(l);
 }
 
@@ -212,12 +222,8 @@ static void test_fallback_switch_zero(void **state)
 static void test_never_early_other_clock(void **state)
 {
 	evm_loop *l = *state;
-	evm_source *s;
 
-	assert_int_equal(evm_add_timer(l, &s, CLOCK_BOOTTIME, 1000 * MS, 0, 0, ne_cb, NULL), 0);
-	assert_true(evm_source_get_fd(s) >= 0);
-	assert_int_not_equal(evm_source_get_fd(s), evm_loop_get_fd(l));
-	evm_source_free(s);
+	assert_false(timer_waited(l, CLOCK_BOOTTIME));
 	ne_run(l, 200000, CLOCK_BOOTTIME, 0, 100, 300, true);
 }
 

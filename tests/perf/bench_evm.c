@@ -158,12 +158,17 @@ static int cmp_dbl(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank quantile of a sorted array. */
-static uint64_t q_u64(const uint64_t *v, size_t n, double q)
+/* The index of the nearest-rank quantile q of n sorted values (n > 0). */
+static size_t q_rank(size_t n, double q)
 {
 	size_t k = (size_t)ceil(q * (double)n);
 
-	return n ? v[k ? k - 1 : 0] : 0;
+	return k ? k - 1 : 0;
+}
+
+static uint64_t q_u64(const uint64_t *v, size_t n, double q)
+{
+	return n ? v[q_rank(n, q)] : 0;
 }
 
 static double median_dbl(double *v, size_t n)
@@ -416,14 +421,6 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank quantile of a sorted array. */
-static int64_t q_i64(const int64_t *v, size_t n, double q)
-{
-	size_t k = (size_t)ceil(q * (double)n);
-
-	return n ? v[k ? k - 1 : 0] : 0;
-}
-
 static void tc_run_all(void)
 {
 	uint32_t *table = tc_table(opt.timers);
@@ -479,8 +476,8 @@ static void tc_run_all(void)
 			for (k = 0; k < t.n && late[k] < 0; k++)
 				early++;
 			row->early += early;
-			row->late50[row->done] = (double)q_i64(late, t.n, 0.50);
-			row->late99[row->done] = (double)q_i64(late, t.n, 0.99);
+			row->late50[row->done] = (double)late[q_rank(t.n, 0.50)];
+			row->late99[row->done] = (double)late[q_rank(t.n, 0.99)];
 			row->late_max[row->done] = (double)late[t.n - 1];
 			row->slow = t.t_last - t.t_arm0 > TC_SLOW_NS;
 			row->done++;

@@ -2,9 +2,12 @@
 /*
  * bench-evm peer: libevm. Ping-pong: one loop per thread, a notify source
  * (eventfd) on each, evm_notify_post() to the other side. Timers:
- * evm_add_timer() one-shot, relative, CLOCK_MONOTONIC, on the shared
- * timerfd + heap (not dedicated); exact (the default), and with 1 ms of
- * timer slack.
+ * evm_add_timer() one-shot, CLOCK_MONOTONIC, shared (not dedicated: on
+ * this kernel waited through epoll_pwait2's timeout), exact (no slack):
+ * relative to evm_loop_now() (the cached now, as libev, libuv and sd-event
+ * here arm), and relative to the clock at each call (libevm-call, the
+ * default meaning of a relative value, as libevent); and the cached now
+ * with 1 ms of timer slack.
  */
 #include <errno.h>
 #include <stdbool.h>

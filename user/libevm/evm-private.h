@@ -301,6 +301,9 @@ EVM_HIDDEN int evm_read_u64(int fd, uint64_t *v); /* 0, -EAGAIN, -errno */
 EVM_HIDDEN int evm_write_u64(int fd, uint64_t v);
 
 EVM_HIDDEN int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events);
+/* The same for EPOLLIN; once enabled, rings bell (an eventfd, -1: none) for
+ * what was taken from the kernel while it was off. */
+EVM_HIDDEN int evm_fd_in_set_enabled(evm_source *s, int mode, int bell);
 EVM_HIDDEN void evm_fd_after_fork(evm_source *s); /* close the copy, keep epoll */
 
 /* ---- per-kind operations ----------------------------------------------------

@@ -720,6 +720,15 @@ int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
 	return 0;
 }
 
+int evm_fd_in_set_enabled(evm_source *s, int mode, int bell)
+{
+	int r = evm_fd_set_enabled(s, mode, EPOLLIN);
+
+	if (r == 0 && mode != EVM_OFF && bell >= 0)
+		(void)evm_write_u64(bell, 1);
+	return r;
+}
+
 /* In a child after fork: the fd is a copy; closing it leaves the parent's
  * epoll registration alone (the open file stays in the parent). */
 void evm_fd_after_fork(evm_source *s)

@@ -228,14 +228,10 @@ uint64_t evm_handler_get_dropped(const evm_source *s)
 	return atomic_load(&s->handler.ring->dropped);
 }
 
+/* what the handler queued while disabled needs a wakeup */
 static int evm_handler_set_enabled(evm_source *s, int mode)
 {
-	int r = evm_fd_set_enabled(s, mode, EPOLLIN);
-
-	/* what the handler queued while disabled needs a wakeup */
-	if (r == 0 && mode != EVM_OFF)
-		(void)evm_write_u64(s->fd, 1);
-	return r;
+	return evm_fd_in_set_enabled(s, mode, s->fd);
 }
 
 static void evm_handler_after_fork(evm_source *s)

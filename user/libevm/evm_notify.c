@@ -171,7 +171,7 @@ int evm_notify_dispatch(evm_source *s)
 
 static int evm_notify_set_enabled(evm_source *s, int mode)
 {
-	return evm_fd_set_enabled(s, mode, EPOLLIN);
+	return evm_fd_in_set_enabled(s, mode, -1);
 }
 
 const struct evm_source_ops evm_notify_ops = {

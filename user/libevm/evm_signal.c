@@ -236,14 +236,10 @@ int evm_signals_block_many(int signo, ...)
 	return evm_signals_block(&set);
 }
 
+/* siginfo already taken from the kernel (the stash) needs a wakeup */
 static int evm_signal_set_enabled(evm_source *s, int mode)
 {
-	int r = evm_fd_set_enabled(s, mode, EPOLLIN);
-
-	/* siginfo already taken from the kernel (the stash) needs a wakeup */
-	if (r == 0 && mode != EVM_OFF && s->signal.stash)
-		(void)evm_write_u64(s->loop->wake.fd, 1);
-	return r;
+	return evm_fd_in_set_enabled(s, mode, s->signal.stash ? s->loop->wake.fd : -1);
 }
 
 static void evm_signal_after_fork(evm_source *s)

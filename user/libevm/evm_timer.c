@@ -139,7 +139,10 @@ static void evm_heap_up(struct evm_clock *c, uint32_t i)
 	evm_heap_put(c, i, e);
 }
 
-static void evm_heap_down(struct evm_clock *c, uint32_t i)
+/* index: record each moved entry's index in its source (always, except
+ * in the bottom-up rebuild, which records them all after) */
+static inline __attribute__((always_inline)) void
+evm_heap_sift_down(struct evm_clock *c, uint32_t i, bool index)
 {
 	struct evm_hent e = c->heap[i];
 
@@ -155,10 +158,21 @@ static void evm_heap_down(struct evm_clock *c, uint32_t i)
 				m = j;
 		if (c->heap[m].at >= e.at)
 			break;
-		evm_heap_put(c, i, c->heap[m]);
+		if (index)
+			evm_heap_put(c, i, c->heap[m]);
+		else
+			c->heap[i] = c->heap[m];
 		i = m;
 	}
-	evm_heap_put(c, i, e);
+	if (index)
+		evm_heap_put(c, i, e);
+	else
+		c->heap[i] = e;
+}
+
+static void evm_heap_down(struct evm_clock *c, uint32_t i)
+{
+	evm_heap_sift_down(c, i, true);
 }
 
 /* Grows the heap with realloc: a large array is an mmap that the kernel
@@ -188,29 +202,6 @@ static int evm_heap_grow(struct evm_clock *c)
 	return 0;
 }
 
-/* Floyd's sift-down for the rebuild: no index written (done after). */
-static void evm_heap_down_raw(struct evm_clock *c, uint32_t i)
-{
-	struct evm_hent e = c->heap[i];
-
-	for (;;) {
-		uint32_t first = EVM_HEAP_D * i + 1, end, j, m;
-
-		if (first >= c->n)
-			break;
-		end = c->n - first > EVM_HEAP_D ? first + EVM_HEAP_D : c->n;
-		m = first;
-		for (j = first + 1; j < end; j++)
-			if (c->heap[j].at < c->heap[m].at)
-				m = j;
-		if (c->heap[m].at >= e.at)
-			break;
-		c->heap[i] = c->heap[m];
-		i = m;
-	}
-	c->heap[i] = e;
-}
-
 static void evm_heap_settle_slow(struct evm_clock *c)
 {
 	uint32_t i, k;
@@ -234,7 +225,7 @@ static void evm_heap_settle_slow(struct evm_clock *c)
 
 	if (c->n >= 2 && k > c->heaped / 2) {
 		for (i = (c->n - 2) / EVM_HEAP_D + 1; i-- > 0;)
-			evm_heap_down_raw(c, i);
+			evm_heap_sift_down(c, i, false);
 		for (i = 0; i < c->n; i++)
 			c->heap[i].s->timer.heap_idx = i;
 	} else {
