@@ -570,7 +570,6 @@ static evm_source *evm_pool_get(evm_loop *l)
 	if (s) {
 		l->free_sources = s->link;
 		EVM_POOL_UNPOISON(s);
-		memset(s, 0, sizeof(*s));
 		return s;
 	}
 	if (EVM_UNLIKELY(l->slab_cur == l->slab_end)) {
@@ -589,9 +588,7 @@ static evm_source *evm_pool_get(evm_loop *l)
 		l->slab_end = slab->src + n;
 		l->slab_next = (uint32_t)n * 2;
 	}
-	s = l->slab_cur++;
-	memset(s, 0, sizeof(*s));
-	return s;
+	return l->slab_cur++;
 }
 
 static void evm_pool_put(evm_loop *l, evm_source *s)
@@ -653,11 +650,9 @@ evm_source *evm_source_new(evm_loop *l, int kind, void *userdata)
 
 	if (!s)
 		return NULL;
-	s->loop = l;
-	s->kind = (uint8_t)kind;
-	s->userdata = userdata;
-	s->fd = -1;
-	s->enabled = EVM_ON;
+	/* one store of the whole line, the rest zero */
+	*s = (evm_source){ .loop = l, .userdata = userdata, .fd = -1,
+			   .kind = (uint8_t)kind, .enabled = EVM_ON };
 	return s;
 }
 
