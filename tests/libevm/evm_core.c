@@ -170,7 +170,6 @@ static void test_bad_args_values(void **state)
 	assert_int_equal(evm_notify_post(s, 1), -EINVAL);
 	assert_int_equal(evm_handler_get_dropped(s), 0);
 	assert_int_equal(evm_source_set_enabled(s, (enum evm_enabled)7), -EINVAL);
-	assert_int_equal(evm_loop_run_once(l, -2), -EINVAL);
 	assert_int_equal(evm_loop_exit(l, -1), -EINVAL);
 	assert_int_equal(evm_loop_exit_async(l, -1), -EINVAL);
 	assert_int_equal(evm_loop_now(l, 12345, &ns), -EINVAL);
@@ -501,18 +500,55 @@ static void test_notify_saturation(void **state)
 	assert_int_equal(evm_notify_post(s, 7), 0);  /* nor this */
 	want = (unsigned __int128)(UINT64_MAX - 2) + 5 + 7;
 	/* the wakeup stands */
-	assert_true(evm_loop_run_once(l, 1000) >= 1);
+	assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 1);
 	for (i = 0; i < 5 && r.sum != want; i++)
-		evm_loop_run_once(l, 100);
+		evm_loop_run_once(l, 100 * NSEC_PER_MSEC);
 	assert_true(r.sum == want);
 	assert_int_equal(r.calls, 2); /* more than one read can hold */
 	/* 2^64-1 itself is refused by eventfd: set aside, woken by a 1 */
 	assert_int_equal(evm_notify_post(s, UINT64_MAX), 0);
 	want += UINT64_MAX;
-	assert_true(evm_loop_run_once(l, 1000) >= 1);
+	assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 1);
 	assert_true(r.sum == want);
 	/* and then it is quiet again */
 	assert_int_equal(evm_loop_run_once(l, 0), 0);
+}
+
+/* At most 2^64-1 set aside between two reads: a post past it is refused
+ * whole, and what was accepted is delivered exactly. */
+static void test_notify_overflow_refused(void **state)
+{
+	evm_loop *l = *state;
+	struct satrec r = { 0 };
+	struct rec q = { 0 };
+	evm_source *s, *m;
+	int i;
+
+	assert_int_equal(evm_add_notify(l, &s, 0, sat_cb, &r), 0);
+	assert_int_equal(evm_notify_post(s, UINT64_MAX), 0);   /* set aside */
+	assert_int_equal(evm_notify_post(s, 3), 0);            /* the counter */
+	assert_int_equal(evm_notify_post(s, UINT64_MAX), -EOVERFLOW);
+	assert_int_equal(evm_notify_post(s, UINT64_MAX - 7), 0); /* the counter */
+	assert_int_equal(evm_notify_post(s, 100), -EOVERFLOW); /* neither fits */
+	for (i = 0; i < 5; i++)
+		evm_loop_run_once(l, 0);
+	assert_true(r.sum == (unsigned __int128)UINT64_MAX + 3 + (UINT64_MAX - 7));
+	/* read: room again */
+	assert_int_equal(evm_notify_post(s, UINT64_MAX), 0);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 1);
+	assert_true(r.sum == (unsigned __int128)UINT64_MAX * 2 + 3 + (UINT64_MAX - 7));
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+
+	/* semaphore mode: one unit per callback, the same limit */
+	assert_int_equal(evm_add_notify(l, &m, EVM_NOTIFY_SEMAPHORE, notify_cb, &q), 0);
+	assert_int_equal(evm_notify_post(m, UINT64_MAX), 0);
+	for (i = 0; i < 10; i++)
+		evm_loop_run_once(l, 0);
+	assert_true(q.calls >= 8 && q.calls <= 10);
+	assert_true(q.sum == (uint64_t)q.calls);
+	assert_int_equal(evm_notify_post(m, 1), 0);
+	assert_int_equal(evm_notify_post(m, UINT64_MAX), 0);
+	assert_int_equal(evm_notify_post(m, UINT64_MAX), -EOVERFLOW);
 }
 
 /* ---- hooks, exit ------------------------------------------------------------------ */
@@ -594,7 +630,7 @@ static void test_defer_oneshot(void **state)
 	assert_int_equal(evm_source_get_kind(d), EVM_SOURCE_DEFER);
 	/* an enabled defer keeps the loop from blocking */
 	evm_loop_now(l, CLOCK_MONOTONIC, &t0);
-	assert_int_equal(evm_loop_run_once(l, 5000), 1);
+	assert_int_equal(evm_loop_run_once(l, 5000 * NSEC_PER_MSEC), 1);
 	evm_loop_now(l, CLOCK_MONOTONIC, &t1);
 	assert_true(t1 - t0 < 1000 * NSEC_PER_MSEC);
 	assert_int_equal(evm_source_set_enabled(d, EVM_ONESHOT), 0);
@@ -602,6 +638,115 @@ static void test_defer_oneshot(void **state)
 	assert_int_equal(evm_loop_run_once(l, 0), 0);
 	assert_int_equal(r.calls, 2);
 	assert_int_equal(evm_source_get_enabled(d), EVM_OFF);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* run_once's timeout is in ns, the timers' unit; negative: no limit */
+static int tick_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	(void)s, (void)exp, (void)error;
+	++*(int *)ud;
+	return 0;
+}
+
+static void test_run_once_timeout_ns(void **state)
+{
+	evm_loop *l = *state;
+	struct rec r = { 0 };
+	uint64_t t0, t1;
+	evm_source *s;
+	int ticks = 0;
+
+	assert_int_equal(evm_add_notify(l, &s, 0, notify_cb, &r), 0);
+	/* nothing ready: back after the timeout, not before */
+	t0 = mono_ns();
+	assert_int_equal(evm_loop_run_once(l, 1500000), 0);
+	assert_int_equal(evm_loop_run_once(l, 30 * NSEC_PER_MSEC), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	t1 = mono_ns();
+	assert_true(t1 - t0 >= 31500000);
+	/* negative: no limit, whatever the value */
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, -1), 1);
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, INT64_MIN), 1);
+	assert_int_equal(r.calls, 2);
+	t0 = mono_ns(); /* before the call: the timer is relative to the clock at it */
+	assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, 20 * NSEC_PER_MSEC, 0, 0,
+				       tick_cb, &ticks), 0);
+	assert_int_equal(evm_loop_run_once(l, -2), 1);
+	assert_int_equal(ticks, 1);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	t1 = mono_ns();
+	assert_true(t1 - t0 >= 20 * NSEC_PER_MSEC);
+}
+
+/* evm_loop_free() from the loop's own callbacks: refused, the loop intact */
+struct freerec {
+	evm_loop *ret;
+	int err, calls;
+};
+
+static int free_in_notify_cb(evm_source *s, uint64_t v, void *ud)
+{
+	struct freerec *f = ud;
+
+	(void)v;
+	errno = 0;
+	f->ret = evm_loop_free(evm_source_get_loop(s));
+	f->err = errno;
+	f->calls++;
+	return 0;
+}
+
+static int free_in_hook_cb(evm_source *s, void *ud)
+{
+	struct freerec *f = ud;
+
+	errno = 0;
+	f->ret = evm_loop_free(evm_source_get_loop(s));
+	f->err = errno;
+	f->calls++;
+	return 0;
+}
+
+static void test_loop_free_in_callback(void **state)
+{
+	evm_loop *l = *state;
+	struct freerec f = { 0 }, h = { 0 }, d = { 0 };
+	evm_source *s;
+
+	assert_int_equal(evm_add_notify(l, &s, 0, free_in_notify_cb, &f), 0);
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 1);
+	assert_ptr_equal(f.ret, l);
+	assert_int_equal(f.err, EBUSY);
+	assert_non_null(strstr(evm_loop_error(l), "callback"));
+	/* the loop and its source still work */
+	assert_int_equal(evm_notify_post(s, 1), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 1);
+	assert_int_equal(f.calls, 2);
+	/* from a defer and from an exit hook too */
+	s = evm_source_free(s);
+	assert_int_equal(evm_add_defer(l, &s, free_in_hook_cb, &d), 0);
+	assert_int_equal(evm_source_set_enabled(s, EVM_ONESHOT), 0);
+	assert_int_equal(evm_add_exit(l, NULL, free_in_hook_cb, &h), 0);
+	assert_int_equal(evm_loop_exit(l, 3), 0);
+	assert_int_equal(evm_loop_run(l), 3);
+	assert_ptr_equal(d.ret, l);
+	assert_int_equal(d.err, EBUSY);
+	assert_ptr_equal(h.ret, l);
+	assert_int_equal(h.err, EBUSY);
+	/* outside a callback it frees (the teardown's free of NULL is a no-op) */
+	assert_null(evm_loop_free(l));
+	*state = NULL;
 }
 
 /* ---- now, embedding ------------------------------------------------------------------ */
@@ -702,7 +847,7 @@ static void test_fork_echild(void **state)
 	/* the parent's loop is intact */
 	assert_int_equal(evm_notify_post(s, 2), 0);
 	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(evm_loop_run_once(l, 1000), 2);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 2);
 	assert_int_equal(r.sum, 2);
 	assert_int_equal(r.calls, 2);
 	pipe_close(p);
@@ -766,9 +911,12 @@ int main(void)
 		EVM_TEST(test_notify_counter),
 		EVM_TEST(test_notify_semaphore),
 		EVM_TEST(test_notify_saturation),
+		EVM_TEST(test_notify_overflow_refused),
 		EVM_TEST(test_exit_code_and_hooks),
 		EVM_TEST(test_callback_error_stops_loop),
 		EVM_TEST(test_defer_oneshot),
+		EVM_TEST(test_run_once_timeout_ns),
+		EVM_TEST(test_loop_free_in_callback),
 		EVM_TEST(test_now_cached),
 		EVM_TEST(test_embed_get_fd),
 		EVM_TEST(test_fork_echild),

@@ -98,7 +98,7 @@ static void drain(evm_loop *l)
 	int i;
 
 	for (i = 0; i < 5; i++)
-		assert_true(evm_loop_run_once(l, 10) >= 0);
+		assert_true(evm_loop_run_once(l, 10 * NSEC_PER_MSEC) >= 0);
 }
 
 /* ---- signalfd ------------------------------------------------------------------ */
@@ -196,7 +196,7 @@ static void test_signalfd_siginfo(void **state)
 	assert_int_equal(evm_source_get_kind(s), EVM_SOURCE_SIGNAL);
 	assert_true(evm_source_get_fd(s) >= 0);
 	queue(SIGUSR2, 4242);
-	assert_int_equal(evm_loop_run_once(l, 1000), 1);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 1);
 	assert_int_equal(r.calls, 1);
 	assert_queued(&r, 0, SIGUSR2, 4242);
 	/* disabled: stays pending; oneshot takes exactly one */
@@ -256,9 +256,9 @@ static void test_signal_stop_mid_batch(void **state)
 		queue(rt2, i);
 	}
 	unblock(rt2);
-	assert_int_equal(evm_loop_run_once(l, 1000), -EIO);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), -EIO);
 	for (i = 0; i < 5; i++)
-		evm_loop_run_once(l, 10);
+		evm_loop_run_once(l, 10 * NSEC_PER_MSEC);
 	/* the failing call is the 4th delivery: it is not retried */
 	assert_int_equal(a.r.calls, 9);
 	assert_int_equal(b.r.calls, 9);
@@ -311,7 +311,7 @@ static void test_handler_siginfo(void **state)
 	assert_int_equal(evm_source_get_kind(h), EVM_SOURCE_HANDLER);
 	assert_true(evm_source_get_fd(h) >= 0);
 	queue(SIGUSR2, 777);
-	assert_int_equal(evm_loop_run_once(l, 1000), 1);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 1);
 	assert_int_equal(r.calls, 1);
 	assert_queued(&r, 0, SIGUSR2, 777);
 	/* disabled: queued, delivered on enable */
@@ -387,7 +387,7 @@ static void test_handler_eintr(void **state)
 
 	assert_int_equal(evm_add_handler(l, NULL, SIGALRM, handler_cb, &r), 0);
 	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
-	assert_int_equal(evm_loop_run_once(l, 2000), 1);
+	assert_int_equal(evm_loop_run_once(l, 2000 * NSEC_PER_MSEC), 1);
 	assert_int_equal(r.calls, 1);
 	assert_int_equal(r.signo[0], SIGALRM);
 }
@@ -413,7 +413,7 @@ static void test_handler_fork_child(void **state)
 	assert_int_equal(WTERMSIG(status), SIGUSR1);
 	/* the parent's handler still works */
 	raise(SIGUSR1);
-	assert_int_equal(evm_loop_run_once(l, 1000), 1);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 1);
 	assert_int_equal(r.calls, 1);
 }
 

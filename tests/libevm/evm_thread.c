@@ -205,7 +205,7 @@ static void test_handler_free_races(void **state)
 		evm_source *h;
 
 		assert_int_equal(evm_add_handler(l, &h, SIGUSR1, count_cb, &calls), 0);
-		assert_true(evm_loop_run_once(l, 1) >= 0);
+		assert_true(evm_loop_run_once(l, 1 * NSEC_PER_MSEC) >= 0);
 		evm_source_free(h);
 	}
 	atomic_store(&stop_signalling, true);

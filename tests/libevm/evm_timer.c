@@ -60,7 +60,7 @@ static void run_until(evm_loop *l, struct trec *r, int calls, int max_ms)
 	uint64_t end = mono_now() + (uint64_t)max_ms * MS;
 
 	while (r->calls < calls && mono_now() < end)
-		assert_true(evm_loop_run_once(l, 50) >= 0);
+		assert_true(evm_loop_run_once(l, 50 * NSEC_PER_MSEC) >= 0);
 }
 
 static void test_timer_bad_args(void **state)
@@ -90,6 +90,38 @@ static void test_timer_bad_args(void **state)
 	assert_int_equal(evm_timer_set(s, 0, 0, 0), -EINVAL);
 	assert_int_equal(evm_timer_get_next(s, NULL), -EINVAL);
 	evm_source_free(s);
+}
+
+/* Intervals up to 2^62 ns, 2^62 itself included (evm.h), shared and dedicated,
+ * and a periodic timer of that interval fires its first expiry once. */
+static void test_timer_interval_max(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 }, d = { 0 };
+	const uint64_t max = 1ull << 62;
+	evm_source *s = NULL, *t = NULL;
+	uint64_t next;
+	int i;
+
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, max + 1, 0, timer_cb, &r),
+			 -EINVAL);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, max + 1, EVM_TIMER_DEDICATED,
+				       timer_cb, &r), -EINVAL);
+	assert_null(s);
+	assert_int_equal(evm_add_timer(l, &s, CLOCK_MONOTONIC, MS, max, 0, timer_cb, &r), 0);
+	assert_int_equal(evm_add_timer(l, &t, CLOCK_MONOTONIC, MS, max, EVM_TIMER_DEDICATED,
+				       timer_cb, &d), 0);
+	assert_int_equal(evm_timer_set(s, MS, max + 1, 0), -EINVAL);
+	assert_int_equal(evm_timer_set(s, 2 * MS, max, 0), 0);
+	for (i = 0; i < 200 && (r.calls < 1 || d.calls < 1); i++)
+		assert_true(evm_loop_run_once(l, 50 * MS) >= 0);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(d.calls, 1);
+	/* the next expiry is one interval on, far in the future */
+	assert_int_equal(evm_timer_get_next(s, &next), 0);
+	assert_true(next > max);
+	assert_int_equal(evm_loop_run_once(l, 20 * MS), 0);
+	assert_int_equal(evm_source_get_enabled(s), EVM_ON);
 }
 
 static void test_timer_oneshot(void **state)
@@ -259,9 +291,9 @@ static void test_timer_free_and_rearm_in_callback(void **state)
 	assert_int_equal(evm_add_timer(l, &fx.victim, CLOCK_MONOTONIC, at, 0,
 				       EVM_TIMER_ABSOLUTE, free_other_cb, NULL), 0);
 	usleep(10000);
-	assert_int_equal(evm_loop_run_once(l, 1000), 1);
+	assert_int_equal(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC), 1);
 	assert_int_equal(fx.calls, 1);
-	assert_int_equal(evm_loop_run_once(l, 20), 0);
+	assert_int_equal(evm_loop_run_once(l, 20 * NSEC_PER_MSEC), 0);
 
 	assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, MS, 0, 0, rearm_cb, &r), 0);
 	run_until(l, &r, 3, 2000);
@@ -310,7 +342,7 @@ static void wait_cancel_rec(evm_loop *l, const int *counter, int want)
 	uint64_t end = mono_now() + 2000 * MS;
 
 	while (*counter < want && mono_now() < end)
-		assert_true(evm_loop_run_once(l, 50) >= 0);
+		assert_true(evm_loop_run_once(l, 50 * NSEC_PER_MSEC) >= 0);
 	assert_true(*counter >= want);
 }
 
@@ -386,7 +418,7 @@ static void test_timer_slack(void **state)
 					       base + 5 * MS + (uint64_t)i * MS / 2, 0,
 					       EVM_TIMER_ABSOLUTE, slack_cb, NULL), 0);
 	while (sl.calls < 200 && mono_now() - base < 3000 * MS)
-		assert_true(evm_loop_run_once(l, 200) >= 0);
+		assert_true(evm_loop_run_once(l, 200 * NSEC_PER_MSEC) >= 0);
 	assert_int_equal(sl.calls, 200);
 	assert_int_equal(sl.early, 0);
 	/* 100 ms of timers, 20 ms windows: about 6 wakeups, not 200 */
@@ -453,7 +485,7 @@ static void test_timer_million(void **state)
 	}
 	t0 = mono_now();
 	while (big.calls < NTIMERS / 2 && mono_now() - t0 < 30000 * MS)
-		assert_true(evm_loop_run_once(l, 1000) >= 0);
+		assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 0);
 	assert_int_equal(big.calls, NTIMERS / 2);
 	assert_int_equal(big.disorder, 0);
 	free(src);
@@ -542,14 +574,14 @@ static void test_timer_pool_reuse_never_early(void **state)
 	}
 	t0 = mono_now();
 	while (ru.calls < NREUSE && mono_now() - t0 < 10000 * MS)
-		assert_true(evm_loop_run_once(l, 1000) >= 0);
+		assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 0);
 	assert_int_equal(ru.calls, NREUSE);
 	assert_int_equal(ru.disorder, 0);
 	assert_int_equal(ru.early, 0);
 	assert_int_equal(ru.early_cached, 0);
 	assert_int_equal(ru.extra, 0);
 	/* nothing left to fire */
-	assert_int_equal(evm_loop_run_once(l, 20), 0);
+	assert_int_equal(evm_loop_run_once(l, 20 * NSEC_PER_MSEC), 0);
 	free(src);
 }
 
@@ -557,6 +589,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		EVM_TEST(test_timer_bad_args),
+		EVM_TEST(test_timer_interval_max),
 		EVM_TEST(test_timer_oneshot),
 		EVM_TEST(test_timer_overrun),
 		EVM_TEST(test_timer_absolute_clocks),

@@ -1,6 +1,6 @@
 # libevm tests (tests/libevm/evm_*.c), cmocka. Every suite runs under ASan+UBSan
 # (LeakSanitizer on); the threaded suite runs under TSan as well.
-EVM_TEST_NAMES := evm_core evm_timer evm_signal evm_thread evm_trace
+EVM_TEST_NAMES := evm_core evm_timer evm_timer_early evm_signal evm_thread evm_trace
 EVM_TEST_ASAN  := $(EVM_TEST_NAMES:%=$(BUILD)/asan/tests/libevm/%)
 EVM_TEST_TSAN  := $(BUILD)/tsan/tests/libevm/evm_thread
 CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)

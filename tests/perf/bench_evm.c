@@ -46,7 +46,7 @@ static const struct pp_peer *const pp_all[] = {
 	&pp_libuv, &pp_sdevent,
 };
 static const struct tc_peer *const tc_all[] = {
-	&tc_libevm, &tc_libevm_slack, &tc_libev, &tc_libevent, &tc_libuv, &tc_sdevent,
+	&tc_libevm, &tc_libevm_call, &tc_libevm_slack, &tc_libev, &tc_libevent, &tc_libuv, &tc_sdevent,
 };
 
 static struct {
@@ -77,6 +77,8 @@ struct pp_row {
 struct tc_row {
 	const struct tc_peer *peer;
 	double *arm_ns, *fire_ns, *cpu_ns, *sleeps;	/* per round */
+	double *late50, *late99, *late_max;	/* per round: lateness quantiles, ns */
+	uint64_t early;		/* timers fired before their deadline, all rounds */
 	unsigned done;
 	bool slow;		/* a run took over TC_SLOW_NS: run once only */
 	int err;
@@ -156,12 +158,17 @@ static int cmp_dbl(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank quantile of a sorted array. */
-static uint64_t q_u64(const uint64_t *v, size_t n, double q)
+/* The index of the nearest-rank quantile q of n sorted values (n > 0). */
+static size_t q_rank(size_t n, double q)
 {
 	size_t k = (size_t)ceil(q * (double)n);
 
-	return n ? v[k ? k - 1 : 0] : 0;
+	return k ? k - 1 : 0;
+}
+
+static uint64_t q_u64(const uint64_t *v, size_t n, double q)
+{
+	return n ? v[q_rank(n, q)] : 0;
 }
 
 static double median_dbl(double *v, size_t n)
@@ -407,9 +414,17 @@ static uint32_t *tc_table(unsigned n)
 	return v;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void tc_run_all(void)
 {
 	uint32_t *table = tc_table(opt.timers);
+	int64_t *late = malloc((size_t)opt.timers * sizeof(*late));
 	unsigned n = n_tc;
 	unsigned r, i;
 
@@ -419,14 +434,19 @@ static void tc_run_all(void)
 		tc_rows[i].fire_ns = calloc(opt.timer_rounds, sizeof(double));
 		tc_rows[i].cpu_ns = calloc(opt.timer_rounds, sizeof(double));
 		tc_rows[i].sleeps = calloc(opt.timer_rounds, sizeof(double));
+		tc_rows[i].late50 = calloc(opt.timer_rounds, sizeof(double));
+		tc_rows[i].late99 = calloc(opt.timer_rounds, sizeof(double));
+		tc_rows[i].late_max = calloc(opt.timer_rounds, sizeof(double));
 		if (!tc_rows[i].arm_ns || !tc_rows[i].fire_ns || !tc_rows[i].cpu_ns ||
-		    !tc_rows[i].sleeps)
+		    !tc_rows[i].sleeps || !tc_rows[i].late50 || !tc_rows[i].late99 ||
+		    !tc_rows[i].late_max || !late)
 			die("calloc", ENOMEM);
 	}
 	for (r = 0; r < opt.timer_rounds; r++) {
 		for (i = 0; i < n; i++) {
 			struct tc_row *row = &tc_rows[(r + i) % n];
-			struct tc t = { .timeout_ms = table, .n = opt.timers };
+			struct tc t = { .timeout_ms = table, .n = opt.timers, .late = late };
+			size_t k, early = 0;
 			int err;
 
 			/* A peer whose run takes over TC_SLOW_NS is not
@@ -435,10 +455,12 @@ static void tc_run_all(void)
 			if (row->err || (row->done && row->slow))
 				continue;
 			watch_what = row->peer->name;
+			/* fault the lateness array in now, not while firing */
+			memset(late, 0, (size_t)opt.timers * sizeof(*late));
 			alarm(120);
 			err = row->peer->run(&t);
 			alarm(0);
-			if (err >= 0 && t.fired != t.n)
+			if (err >= 0 && (t.fired != t.n || t.extra))
 				err = -EPROTO;
 			if (err < 0) {
 				fprintf(stderr, "bench-evm: %s timers failed: %s\n",
@@ -450,11 +472,19 @@ static void tc_run_all(void)
 			row->fire_ns[row->done] = (double)(t.t_last - t.t_arm0);
 			row->cpu_ns[row->done] = (double)t.cpu_ns;
 			row->sleeps[row->done] = (double)t.sleeps;
+			qsort(late, t.n, sizeof(*late), cmp_i64);
+			for (k = 0; k < t.n && late[k] < 0; k++)
+				early++;
+			row->early += early;
+			row->late50[row->done] = (double)late[q_rank(t.n, 0.50)];
+			row->late99[row->done] = (double)late[q_rank(t.n, 0.99)];
+			row->late_max[row->done] = (double)late[t.n - 1];
 			row->slow = t.t_last - t.t_arm0 > TC_SLOW_NS;
 			row->done++;
 		}
 		progress("timer round", r + 1, opt.timer_rounds);
 	}
+	free(late);
 	free(table);
 }
 
@@ -470,15 +500,20 @@ static void tc_report(void)
 	printf("  arm      time to create and arm all timers (watcher memory included)\n"
 	       "  fired    from the first arm until the last timer fired: 1000 ms by design,\n"
 	       "           plus the arm time where \"relative\" means from the clock at each\n"
-	       "           add (libevm, libevent) rather than from one \"now\" taken before\n"
-	       "           arming (libev, libuv, sd-event here), plus any lateness\n"
+	       "           add (libevm-call, libevent) rather than from one \"now\" taken\n"
+	       "           before arming (libevm, libev, libuv, sd-event here), plus any lateness\n"
 	       "  loop cpu CPU time of the thread while the loop fired them (after arming)\n"
-	       "  sleeps   times the loop blocked meanwhile (voluntary context switches)\n");
-	printf("%-16s %4s %9s %9s %9s %11s %7s %7s %7s\n", "peer", "runs", "arm ms",
-	       "ns/timer", "fired ms", "loop cpu ms", "sleeps", "arm x", "cpu x");
+	       "  sleeps   times the loop blocked meanwhile (voluntary context switches)\n"
+	       "  late     each callback's clock read minus the time its timer was due\n"
+	       "           (the peer's own deadline: from its cached now, or from the\n"
+	       "           clock at the call), p50/p99/max in us, median of the runs\n"
+	       "  early    callbacks before their deadline, all runs (must be 0)\n");
+	printf("%-12s %4s %7s %8s %8s %8s %6s %5s %5s %8s %8s %8s %6s\n", "peer", "runs",
+	       "arm ms", "ns/timer", "fired ms", "cpu ms", "sleeps", "arm x", "cpu x",
+	       "late p50", "p99", "max", "early");
 	for (i = 0; i < n_tc; i++) {
 		struct tc_row *row = &tc_rows[i];
-		double arm, fire, cpu, sleeps;
+		double arm, fire, cpu, sleeps, l50, l99, lmax;
 
 		if (!row->done) {
 			printf("%-16s failed: %s\n", row->peer->name, strerror(-row->err));
@@ -488,14 +523,18 @@ static void tc_report(void)
 		fire = median_dbl(row->fire_ns, row->done);
 		cpu = median_dbl(row->cpu_ns, row->done);
 		sleeps = median_dbl(row->sleeps, row->done);
+		l50 = median_dbl(row->late50, row->done);
+		l99 = median_dbl(row->late99, row->done);
+		lmax = median_dbl(row->late_max, row->done);
 		if (row->peer == &tc_libevm) {
 			evm_arm = arm;
 			evm_cpu = cpu;
 		}
-		printf("%-16s %4u %9.1f %9.1f %9.1f %11.1f %7.0f %7.2f %7.2f%s\n",
+		printf("%-12s %4u %7.1f %8.1f %8.1f %8.1f %6.0f %5.2f %5.2f %8.1f %8.1f %8.1f %6llu%s\n",
 		       row->peer->name, row->done, arm / 1e6, arm / opt.timers,
 		       fire / 1e6, cpu / 1e6, sleeps,
-		       arm / evm_arm, cpu / evm_cpu, row->err ? "  (incomplete)" : "");
+		       arm / evm_arm, cpu / evm_cpu, l50 / 1e3, l99 / 1e3, lmax / 1e3,
+		       (unsigned long long)row->early, row->err ? "  (incomplete)" : "");
 	}
 	printf("(arm x, cpu x: relative to libevm; > 1 means slower than libevm)\n");
 }

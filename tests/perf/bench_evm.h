@@ -11,6 +11,10 @@
  *              loops, both wakeups and both context switches.
  *   timers     one thread, one loop: arm N one-shot relative timers with the
  *              shared timeout table, then run the loop until all have fired.
+ *              Every callback reads the clock once: its lateness is that time
+ *              minus the deadline the peer armed the timer for (its own
+ *              meaning of "relative": from its cached now or from the clock
+ *              at the call), so a timer fired early shows as negative.
  *
  * The driver (tests/perf/bench_evm.c) interleaves the peers in blocks, pins the
  * threads, and turns the samples into the table.
@@ -107,6 +111,11 @@ struct tc {
 	const uint32_t *timeout_ms;	/* n relative timeouts, in ms */
 	unsigned n;
 	unsigned fired;
+	unsigned extra;		/* callbacks beyond n (a peer's bug) */
+	int64_t *late;		/* n: fire time - deadline, ns, in firing order */
+	uint64_t base;		/* for the peers that need it: the CLOCK_MONOTONIC
+				 * time (ns) their timeouts are relative to */
+	void *watchers;		/* for the peers that need it: their array */
 	uint64_t t_arm0;	/* before arming the first timer */
 	uint64_t t_arm1;	/* after arming the last */
 	uint64_t t_last;	/* when the last timer fired */
@@ -115,12 +124,20 @@ struct tc {
 				 * context switches of the thread) */
 };
 
-/* The common part of every timer callback: true once all have fired. */
-static inline bool tc_fired(struct tc *t)
+/* The common part of every timer callback, given the CLOCK_MONOTONIC time
+ * (ns) the timer was due: true once all have fired. */
+static inline bool tc_fired(struct tc *t, uint64_t deadline_ns)
 {
+	uint64_t now = bench_now_ns();
+
+	if (t->fired >= t->n) {
+		t->extra++;
+		return true;
+	}
+	t->late[t->fired] = (int64_t)(now - deadline_ns);
 	if (++t->fired < t->n)
 		return false;
-	t->t_last = bench_now_ns();
+	t->t_last = now;
 	return true;
 }
 
@@ -156,7 +173,7 @@ struct tc_peer {
 /* The peers. */
 extern const struct pp_peer pp_epoll, pp_libevm, pp_libev, pp_libevent,
 	pp_libevent_active, pp_libuv, pp_sdevent;
-extern const struct tc_peer tc_libevm, tc_libevm_slack, tc_libev, tc_libevent,
+extern const struct tc_peer tc_libevm, tc_libevm_call, tc_libevm_slack, tc_libev, tc_libevent,
 	tc_libuv, tc_sdevent;
 
 #endif

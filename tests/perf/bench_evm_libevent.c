@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/event_struct.h>
 #include <event2/thread.h>
 
 #include "bench_evm.h"
@@ -160,19 +161,21 @@ const struct pp_peer pp_libevent_active = {
 
 /* ---- timers ---------------------------------------------------------------- */
 
-struct le_tc {
+static struct le_tc {
 	struct tc *t;
 	struct event_base *base;
-};
+} le_x;
 
 static void le_tc_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct le_tc *x = arg;
+	struct event *ev = arg;
 
 	(void)fd;
 	(void)what;
-	if (tc_fired(x->t))
-		event_base_loopbreak(x->base);
+	/* due: the event's absolute timeout (libevent's CLOCK_MONOTONIC, us) */
+	if (tc_fired(le_x.t, (uint64_t)ev->ev_timeout.tv_sec * 1000000000ull +
+		     (uint64_t)ev->ev_timeout.tv_usec * 1000))
+		event_base_loopbreak(le_x.base);
 }
 
 static int le_tc_run(struct tc *t)
@@ -193,7 +196,7 @@ static int le_tc_run(struct tc *t)
 	}
 	tc_arm_begin(t);
 	for (i = 0; i < t->n; i++) {
-		ev[i] = event_new(x.base, -1, 0, le_tc_cb, &x);
+		ev[i] = event_new(x.base, -1, 0, le_tc_cb, event_self_cbarg());
 		tv.tv_sec = t->timeout_ms[i] / 1000;
 		tv.tv_usec = (t->timeout_ms[i] % 1000) * 1000;
 		if (!ev[i] || event_add(ev[i], &tv) < 0) {
@@ -202,6 +205,7 @@ static int le_tc_run(struct tc *t)
 		}
 	}
 	tc_arm_end(t);
+	le_x = x;
 	if (event_base_loop(x.base, EVLOOP_NO_EXIT_ON_EMPTY) < 0)
 		r = -EIO;
 	tc_run_end(t);

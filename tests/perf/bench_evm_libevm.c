@@ -2,11 +2,15 @@
 /*
  * bench-evm peer: libevm. Ping-pong: one loop per thread, a notify source
  * (eventfd) on each, evm_notify_post() to the other side. Timers:
- * evm_add_timer() one-shot, relative, CLOCK_MONOTONIC, on the shared
- * timerfd + heap (not dedicated); exact (the default), and with 1 ms of
- * timer slack.
+ * evm_add_timer() one-shot, CLOCK_MONOTONIC, shared (not dedicated: on
+ * this kernel waited through epoll_pwait2's timeout), exact (no slack):
+ * relative to evm_loop_now() (the cached now, as libev, libuv and sd-event
+ * here arm), and relative to the clock at each call (libevm-call, the
+ * default meaning of a relative value, as libevent); and the cached now
+ * with 1 ms of timer slack.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bench_evm.h"
@@ -74,16 +78,21 @@ static int evm_tc_cb(evm_source *src, uint64_t expirations, int error,
 		     void *userdata)
 {
 	struct tc *t = userdata;
+	uint64_t due = 0;
 
 	(void)expirations;
 	(void)error;
-	if (tc_fired(t))
+	evm_timer_get_next(src, &due); /* a fired one-shot: the time it was due */
+	if (tc_fired(t, due))
 		return evm_loop_exit(evm_source_get_loop(src), 0);
 	return 0;
 }
 
-static int evm_tc_run_slack(struct tc *t, uint64_t slack_ns)
+/* cached: relative to evm_loop_now() (one clock read for all, as libev's
+ * ev_now and sd-event's sd_event_now), else to the clock at each call */
+static int evm_tc_run_slack(struct tc *t, uint64_t slack_ns, bool cached)
 {
+	uint64_t base = 0;
 	evm_loop *l;
 	unsigned i;
 	int r;
@@ -97,10 +106,12 @@ static int evm_tc_run_slack(struct tc *t, uint64_t slack_ns)
 			goto out;
 	}
 	tc_arm_begin(t);
+	if (cached && (r = evm_loop_now(l, CLOCK_MONOTONIC, &base)) < 0)
+		goto out;
 	for (i = 0; i < t->n; i++) {
 		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC,
-				  (uint64_t)t->timeout_ms[i] * 1000000, 0, 0,
-				  evm_tc_cb, t);
+				  base + (uint64_t)t->timeout_ms[i] * 1000000, 0,
+				  cached ? EVM_TIMER_ABSOLUTE : 0, evm_tc_cb, t);
 		if (r < 0)
 			goto out;
 	}
@@ -114,24 +125,36 @@ out:
 
 static int evm_tc_run(struct tc *t)
 {
-	return evm_tc_run_slack(t, 0);
+	return evm_tc_run_slack(t, 0, true);
+}
+
+static int evm_tc_run_call(struct tc *t)
+{
+	return evm_tc_run_slack(t, 0, false);
 }
 
 /* 1 ms: the granularity libev, libuv and libevent always have (their loops
  * wait with epoll_wait's millisecond timeout). */
 static int evm_tc_run_1ms(struct tc *t)
 {
-	return evm_tc_run_slack(t, 1000000);
+	return evm_tc_run_slack(t, 1000000, true);
 }
 
 const struct tc_peer tc_libevm = {
 	.name = "libevm",
-	.how = "evm_add_timer(CLOCK_MONOTONIC, relative, one-shot), shared timerfd + heap, exact",
+	.how = "evm_add_timer(CLOCK_MONOTONIC, evm_loop_now() + timeout, absolute, one-shot), "
+	       "exact (no slack)",
 	.run = evm_tc_run,
+};
+
+const struct tc_peer tc_libevm_call = {
+	.name = "libevm-call",
+	.how = "evm_add_timer(CLOCK_MONOTONIC, relative to the clock at each call), exact",
+	.run = evm_tc_run_call,
 };
 
 const struct tc_peer tc_libevm_slack = {
 	.name = "libevm-1ms",
-	.how = "the same with evm_loop_set_timer_slack(1 ms), the others' granularity",
+	.how = "as libevm, with evm_loop_set_timer_slack(1 ms), the others' granularity",
 	.run = evm_tc_run_1ms,
 };

@@ -73,7 +73,9 @@ const struct pp_peer pp_libuv = {
 
 static void uv_tc_cb(uv_timer_t *w)
 {
-	if (tc_fired(w->data))
+	/* due: the handle's absolute timeout, in the loop's ms clock (whole
+	 * ms of CLOCK_MONOTONIC) */
+	if (tc_fired(w->data, w->timeout * 1000000))
 		uv_stop(w->loop);
 }
 

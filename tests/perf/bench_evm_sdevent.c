@@ -87,8 +87,8 @@ const struct pp_peer pp_sdevent = {
 
 static int sd_tc_cb(sd_event_source *src, uint64_t usec, void *userdata)
 {
-	(void)usec;
-	if (tc_fired(userdata))
+	/* usec: the time it was due, CLOCK_MONOTONIC us */
+	if (tc_fired(userdata, usec * 1000))
 		return sd_event_exit(sd_event_source_get_event(src), 0);
 	return 0;
 }

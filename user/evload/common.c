@@ -235,7 +235,7 @@ int ev_side_loop(struct ev_side *s)
 
 int ev_loop_wait(struct ev_side *s, int timeout_ms)
 {
-	return evm_loop_run_once(s->loop, timeout_ms);
+	return evm_loop_run_once(s->loop, (int64_t)timeout_ms * 1000000); /* -1: no limit */
 }
 
 int ev_peer_fd(struct ev_side *s)

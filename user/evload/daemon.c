@@ -666,7 +666,7 @@ int ev_daemon_run(const struct ev_opts *o, struct ev_result *res)
 	/* Bounded waits: no job back for --timeout while jobs are out fails. */
 	deadline = ev_now() + o->timeout_ns;
 	while (r >= 0) {
-		r = evm_loop_run_once(d->loop, 100);
+		r = evm_loop_run_once(d->loop, 100 * 1000000); /* 100 ms */
 		if (r < 0 || (d->shutdown && d->collected == d->submitted))
 			break;
 		if (atomic_load(&d->worker_err)) {

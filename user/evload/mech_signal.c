@@ -42,7 +42,7 @@ static int sig_init(struct ev_side *s)
 
 static int sig_wait(struct ev_side *s, int timeout_ms)
 {
-	int r = evm_loop_run_once(s->loop, timeout_ms);
+	int r = evm_loop_run_once(s->loop, (int64_t)timeout_ms * 1000000);
 
 	/* siginfos the handler could not queue are lost to the receiver */
 	s->rx->lost = evm_handler_get_dropped(s->src);

@@ -119,7 +119,7 @@ int ev_timerfd_run(const struct ev_opts *o, struct ev_result *res)
 	/* Every wait is bounded: a timer that stops firing is a failure. */
 	deadline = ev_now() + o->interval_ns + o->timeout_ns;
 	while (!st.finished) {
-		r = evm_loop_run_once(loop, 20);
+		r = evm_loop_run_once(loop, 20 * 1000000); /* 20 ms */
 		if (r < 0) {
 			if (!res->err[0])
 				snprintf(res->err, sizeof(res->err), "timerfd: %s: %s",

@@ -5,7 +5,8 @@
  *   evm.c          loop core: create/free, run, dispatch, exit, now, errors,
  *                  fork detection, the common source calls
  *   evm_io.c       io sources
- *   evm_timer.c    timers: one timerfd per clock + 4-ary min-heap, dedicated timerfds
+ *   evm_timer.c    timers: a 4-ary min-heap per clock (monotonic: waited with
+ *                  epoll_pwait2; others: a timerfd), dedicated timerfds
  *   evm_signal.c   signalfd sources and the signal-mask helpers
  *   evm_handler.c  classic sigaction handlers forwarding through an eventfd
  *   evm_notify.c   eventfd notify sources
@@ -74,14 +75,21 @@ struct evm_slab;
 
 struct evm_sigstash {
 	unsigned n, next;
+	evm_source *owner;
+	struct evm_sigstash *more; /* the loop's other stashes (l->stashed) */
 	struct signalfd_siginfo si[EVM_SIGINFO_BATCH];
 };
 
-/* Laid out so that what dispatch touches (the header and the kind's state)
- * fits the first 64 bytes; the list links come last. */
+/* One 64-byte cache line (sources are line-aligned in their slabs): the
+ * header and the kind's state. There is no list of sources: the slabs hold
+ * them all (evm_loop_free walks the slabs). */
 struct evm_source {
 	evm_loop *loop;
-	void *userdata;
+	union {
+		void *userdata;
+		/* once freed: the loop's zombies or its free list */
+		struct evm_source *link;
+	};
 	int fd;
 	uint8_t kind;
 	uint8_t enabled;    /* enum evm_enabled */
@@ -100,10 +108,13 @@ struct evm_source {
 			uint32_t events;
 		} io;
 		struct {
-			struct evm_clock *clk; /* shared clock, NULL if dedicated */
+			/* shared: the next timer added to the clock since its
+			 * heap was last settled (evm_timer.c) */
+			struct evm_source *pending;
 			uint64_t next;         /* absolute expiry on the clock, ns */
 			uint64_t interval;     /* 0: one-shot */
-			uint32_t heap_idx;     /* EVM_HEAP_NONE when not in the heap */
+			uint32_t heap_idx;     /* EVM_HEAP_NONE when not in the heap,
+						* EVM_HEAP_PENDING when added since */
 			uint8_t clk_idx;
 			uint8_t flags;         /* enum evm_timer_flags */
 		} timer;
@@ -127,12 +138,11 @@ struct evm_source {
 			struct evm_source *hnext, *hprev; /* defer or exit list */
 		} hook;
 	};
-	/* every source of the loop; once unlinked (freed), next links the
-	 * loop's zombies or its free list instead */
-	struct evm_source *prev, *next;
 };
+_Static_assert(sizeof(struct evm_source) == 64, "a source is one cache line");
 
 #define EVM_HEAP_NONE UINT32_MAX
+#define EVM_HEAP_PENDING (UINT32_MAX - 1)
 
 /* A heap entry keeps the expiry next to the timer, so that sifting
  * compares within the heap array instead of chasing source pointers. */
@@ -148,9 +158,15 @@ struct evm_clock {
 	struct evm_hent *heap;  /* 4-ary min-heap; see evm_timer.c */
 	void *heap_mem;         /* what was allocated (heap is aligned in it) */
 	uint32_t n, cap;
+	uint32_t heaped;        /* heap[0, heaped) in heap order; the rest
+				 * appended since (see evm_timer.c) */
+	uint32_t npending;      /* timers added, not in the array yet */
+	struct evm_source *pending; /* those, linked through timer.pending */
 	bool dirty;             /* heap top may differ from armed */
 	bool due;               /* heap top already due when arming: run it
 				 * without the timerfd (see evm_clocks_arm) */
+	bool waited;            /* no timerfd (fd -1): the loop's epoll_pwait2
+				 * timeout waits for it (l->wait_clock) */
 };
 
 struct evm_hook_list {
@@ -161,13 +177,17 @@ struct evm_loop {
 	int epfd;
 	unsigned gen;           /* evm_fork_gen at creation */
 	bool dispatching;       /* inside run_once: frees are deferred */
+	bool freeing;           /* inside evm_loop_free */
 	bool exit_requested;
 	bool exited;            /* exit hooks ran; run() returns exit_code */
 	int exit_code;
 	unsigned defer_enabled; /* defer sources currently enabled */
 	bool clocks_dirty;
 	bool clocks_due;        /* some clock has due timers: do not block */
+	bool pwait2;            /* waits with epoll_pwait2 (ns timeout) */
+	struct evm_clock *wait_clock; /* CLOCK_MONOTONIC's when pwait2, else NULL */
 	unsigned stashes;       /* signal sources with a stash (rare) */
+	struct evm_sigstash *stashed; /* those stashes, linked through more */
 	uint64_t timer_slack;   /* evm_loop_set_timer_slack(), 0: exact */
 	uint64_t iteration;
 	uint64_t now_mono;      /* CLOCK_MONOTONIC at wake-up (see now_iter[0]) */
@@ -180,12 +200,11 @@ struct evm_loop {
 	uint64_t now_iter[4];
 	struct evm_source wake; /* the loop's own eventfd */
 	_Atomic int async_exit; /* -1: none, else the code */
-	struct evm_source *sources; /* list of every user source */
-	struct evm_source *zombies; /* freed in dispatch, linked through next */
+	struct evm_source *zombies; /* freed in dispatch, linked through link */
 	/* Source memory (see evm_source_new): slabs carved in order, freed
 	 * sources on a free list, every slab released by evm_loop_free(). */
 	struct evm_slab *slabs;
-	struct evm_source *free_sources; /* linked through next */
+	struct evm_source *free_sources; /* linked through link */
 	struct evm_source *slab_cur, *slab_end;
 	uint32_t slab_next;     /* sources in the next slab */
 	struct evm_hook_list defers, exits;
@@ -269,7 +288,6 @@ EVM_HIDDEN void evm_atfork_init(void);
 EVM_HIDDEN int evm_set_error(evm_loop *l, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 EVM_HIDDEN evm_source *evm_source_new(evm_loop *l, int kind, void *userdata);
-EVM_HIDDEN void evm_source_link(evm_source *s);
 EVM_HIDDEN void evm_source_destroy(evm_source *s); /* back to the pool (not linked) */
 EVM_HIDDEN int evm_epoll_sync(evm_source *s, uint32_t events);
 EVM_HIDDEN int evm_source_own_fd(evm_source *s, int fd, const char *what);
@@ -282,30 +300,62 @@ EVM_HIDDEN long evm_read(int fd, void *buf, size_t len); /* bytes or -errno */
 EVM_HIDDEN int evm_read_u64(int fd, uint64_t *v); /* 0, -EAGAIN, -errno */
 EVM_HIDDEN int evm_write_u64(int fd, uint64_t v);
 
-/* per-kind operations used by the core */
-EVM_HIDDEN int evm_io_dispatch(evm_source *s, uint32_t revents);
+EVM_HIDDEN int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events);
+/* The same for EPOLLIN; once enabled, rings bell (an eventfd, -1: none) for
+ * what was taken from the kernel while it was off. */
+EVM_HIDDEN int evm_fd_in_set_enabled(evm_source *s, int mode, int bell);
+EVM_HIDDEN void evm_fd_after_fork(evm_source *s); /* close the copy, keep epoll */
 
+/* ---- per-kind operations ----------------------------------------------------
+ *
+ * The cold paths of each source kind, defined in the kind's own file
+ * (evm_<kind>_ops): the core reaches them through its table indexed by
+ * kind (evm.c) and never touches another kind's fields. A NULL member: nothing
+ * to do. The hot path, dispatch, stays a switch in evm.c (a predictable
+ * branch instead of an indirect call), with the entry points below.
+ */
+struct evm_source_ops {
+	/* evm_source_free(): give back what the source holds (its epoll
+	 * registration, the fds it owns, memory, a signal disposition) */
+	void (*release)(evm_source *s);
+	/* the source's memory is about to be reused: leave the kind's own
+	 * lists (at the end of the iteration if it was freed in dispatch) */
+	void (*reap)(evm_source *s);
+	/* evm_source_set_enabled(), mode differs from s->enabled */
+	int (*set_enabled)(evm_source *s, int mode);
+	/* evm_loop_free() in a child after fork: free memory and the copies
+	 * of the fds, change nothing the parent still uses (epoll set,
+	 * timers, signal dispositions) */
+	void (*after_fork)(evm_source *s);
+	/* evm_source_get_fd(); NULL: s->fd, -EINVAL if it has none */
+	int (*get_fd)(const evm_source *s);
+	/* the kind's per-loop state, once the loop's sources are gone
+	 * (evm_forked(l) says whether this is a child after fork) */
+	void (*loop_free)(evm_loop *l);
+	/* process-wide state, in the child right after fork() */
+	void (*atfork_child)(void);
+};
+
+EVM_HIDDEN extern const struct evm_source_ops evm_io_ops, evm_timer_ops,
+	evm_signal_ops, evm_handler_ops, evm_notify_ops, evm_defer_ops, evm_exit_ops;
+
+/* dispatch: one ready source (or a clock's timerfd), from evm.c's switch */
+EVM_HIDDEN int evm_io_dispatch(evm_source *s, uint32_t revents);
 EVM_HIDDEN int evm_timer_dispatch(evm_source *s);
 EVM_HIDDEN int evm_clock_dispatch(struct evm_clock *c, bool fd_ready);
-EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l);
-EVM_HIDDEN int evm_clocks_arm(evm_loop *l);
-EVM_HIDDEN int evm_timer_set_enabled(evm_source *s, int mode);
-EVM_HIDDEN void evm_timer_release(evm_source *s);
-EVM_HIDDEN void evm_clocks_free(evm_loop *l);
-
 EVM_HIDDEN int evm_signal_dispatch(evm_source *s);
-EVM_HIDDEN int evm_signal_dispatch_stashes(evm_loop *l);
-EVM_HIDDEN void evm_signal_release(evm_source *s);
-EVM_HIDDEN int evm_signo_check(evm_loop *l, int signo);
-
 EVM_HIDDEN int evm_handler_dispatch(evm_source *s);
-EVM_HIDDEN void evm_handler_release(evm_source *s);
-EVM_HIDDEN void evm_handler_atfork_child(void);
-
 EVM_HIDDEN int evm_notify_dispatch(evm_source *s);
 
+/* the run loop's steps that belong to one kind */
+EVM_HIDDEN int evm_clocks_arm(evm_loop *l);          /* before blocking */
+EVM_HIDDEN int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns,
+					  uint64_t *now);
+EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l); /* after the batch */
+EVM_HIDDEN int evm_signal_dispatch_stashes(evm_loop *l); /* on wake-up */
 EVM_HIDDEN int evm_hooks_run(evm_loop *l, struct evm_hook_list *list, int kind);
-EVM_HIDDEN int evm_hook_set_enabled(evm_source *s, int mode);
-EVM_HIDDEN void evm_hook_unlink(evm_source *s);
+
+/* evm_signal.c, for handler sources too */
+EVM_HIDDEN int evm_signo_check(evm_loop *l, int signo);
 
 #endif /* EVM_PRIVATE_H */

@@ -3,6 +3,7 @@
  * libevm loop core: creation, the run loop and its dispatch, exit, the
  * cached "now", errors, fork detection and the calls common to all sources.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,25 @@ _Atomic unsigned evm_fork_gen;
 
 static void evm_pool_put(evm_loop *l, evm_source *s);
 static void evm_pool_free(evm_loop *l);
+static void evm_pool_unpoison(evm_loop *l);
+static void evm_pool_release_all(evm_loop *l, bool child);
+
+/* The cold paths of each kind (struct evm_source_ops), by kind. */
+static const struct evm_source_ops *const evm_kind_ops[] = {
+	[EVM_SOURCE_IO] = &evm_io_ops,
+	[EVM_SOURCE_TIMER] = &evm_timer_ops,
+	[EVM_SOURCE_SIGNAL] = &evm_signal_ops,
+	[EVM_SOURCE_HANDLER] = &evm_handler_ops,
+	[EVM_SOURCE_NOTIFY] = &evm_notify_ops,
+	[EVM_SOURCE_DEFER] = &evm_defer_ops,
+	[EVM_SOURCE_EXIT] = &evm_exit_ops,
+};
+#define EVM_NKINDS (sizeof(evm_kind_ops) / sizeof(evm_kind_ops[0]))
+
+static inline const struct evm_source_ops *evm_ops(const evm_source *s)
+{
+	return evm_kind_ops[s->kind];
+}
 
 /* Raised by the kernel when a tracer attaches to the USDT probes. */
 __extension__ volatile unsigned short evm_dispatch_begin_semaphore
@@ -35,10 +55,14 @@ static pthread_once_t evm_atfork_once = PTHREAD_ONCE_INIT;
 
 static void evm_atfork_child(void)
 {
+	size_t k;
+
 	/* Every loop of the parent becomes foreign to the child: its calls
 	 * compare their generation with this one and fail with -ECHILD. */
 	atomic_fetch_add_explicit(&evm_fork_gen, 1, memory_order_relaxed);
-	evm_handler_atfork_child();
+	for (k = 1; k < EVM_NKINDS; k++)
+		if (evm_kind_ops[k]->atfork_child)
+			evm_kind_ops[k]->atfork_child();
 }
 
 static void evm_atfork_register(void)
@@ -114,6 +138,26 @@ int evm_write_u64(int fd, uint64_t v)
 
 /* ---- loop ---------------------------------------------------------------- */
 
+/* epoll_pwait2 (Linux 5.11), probed once per process on the first loop's
+ * (still empty) epoll set: 1 usable, -1 not (ENOSYS, or refused by a
+ * seccomp filter), 0 not probed yet. EVM_NO_EPOLL_PWAIT2 (set, not "0")
+ * when a loop is created makes that loop wait as without it (evm.h). */
+static _Atomic int evm_pwait2_kernel;
+
+static bool evm_pwait2_usable(int epfd)
+{
+	const char *no = getenv("EVM_NO_EPOLL_PWAIT2");
+	int k = atomic_load_explicit(&evm_pwait2_kernel, memory_order_relaxed);
+	struct timespec zero = { 0 };
+	struct epoll_event ev;
+
+	if (!k) {
+		k = epoll_pwait2(epfd, &ev, 1, &zero, NULL) >= 0 ? 1 : -1;
+		atomic_store_explicit(&evm_pwait2_kernel, k, memory_order_relaxed);
+	}
+	return k > 0 && !(no && *no && strcmp(no, "0"));
+}
+
 int evm_loop_new(evm_loop **ret)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -139,6 +183,7 @@ int evm_loop_new(evm_loop **ret)
 		free(l);
 		return err;
 	}
+	l->pwait2 = evm_pwait2_usable(l->epfd);
 	l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->wake.fd < 0)
 		goto fail;
@@ -160,33 +205,27 @@ fail:
 evm_loop *evm_loop_free(evm_loop *l)
 {
 	bool child;
+	size_t k;
 
 	if (!l)
 		return NULL;
+	if (l->dispatching) {
+		/* the iteration under way still uses l and its sources */
+		evm_set_error(l, -EBUSY, "evm_loop_free: called from a callback of the loop");
+		errno = EBUSY;
+		return l;
+	}
 	/* In a child after fork, the epoll set and the signal dispositions
 	 * are not ours to change: release memory and our fd copies only. */
 	child = evm_forked(l);
 	l->dispatching = false; /* free at once, not deferred */
-	while (l->sources) {
-		evm_source *s = l->sources;
-
-		if (child) {
-			l->sources = s->next;
-			if (s->fd >= 0 && !(s->kind == EVM_SOURCE_IO) &&
-			    !(s->kind == EVM_SOURCE_TIMER && s->timer.clk))
-				close(s->fd);
-			if (s->kind == EVM_SOURCE_HANDLER)
-				free(s->handler.ring);
-			if (s->kind == EVM_SOURCE_SIGNAL)
-				free(s->signal.stash);
-			if (s->kind == EVM_SOURCE_TIMER && s->timer.clk)
-				s->timer.heap_idx = EVM_HEAP_NONE;
-			continue; /* the memory goes with the slabs */
-		}
-		evm_source_free(s);
-	}
+	l->freeing = true;
+	evm_pool_release_all(l, child);
 	l->zombies = NULL; /* in the slabs too */
-	evm_clocks_free(l);
+	l->free_sources = NULL;
+	for (k = 1; k < EVM_NKINDS; k++)
+		if (evm_kind_ops[k]->loop_free)
+			evm_kind_ops[k]->loop_free(l);
 	evm_pool_free(l);
 	if (l->wake.fd >= 0)
 		close(l->wake.fd);
@@ -303,9 +342,9 @@ static void evm_reap(evm_loop *l)
 	while (l->zombies) {
 		evm_source *z = l->zombies;
 
-		l->zombies = z->next;
-		if (z->kind == EVM_SOURCE_DEFER || z->kind == EVM_SOURCE_EXIT)
-			evm_hook_unlink(z);
+		l->zombies = z->link;
+		if (evm_ops(z)->reap)
+			evm_ops(z)->reap(z);
 		evm_pool_put(l, z);
 	}
 }
@@ -331,35 +370,65 @@ static int evm_dispatch_one(evm_loop *l, evm_source *s, uint32_t revents)
 	return 0;
 }
 
-static int evm_epoll_wait(evm_loop *l, int timeout_ms)
+/* epoll_wait's milliseconds, rounded up (never back before timeout_ns). */
+static int evm_timeout_ms(int64_t timeout_ns)
+{
+	if (timeout_ns < 0)
+		return -1;
+	if (timeout_ns / 1000000 >= INT_MAX)
+		return INT_MAX;
+	return (int)((timeout_ns + 999999) / 1000000);
+}
+
+/* Waits at most timeout_ns (negative: no limit) from start (the
+ * CLOCK_MONOTONIC time the timeout was computed at, 0: not read yet),
+ * with epoll_pwait2's nanoseconds where the loop can, else epoll_wait's
+ * milliseconds rounded up. A signal handler that interrupts the wait does
+ * not shorten it: the rest of the timeout is waited. */
+static int evm_epoll_wait(evm_loop *l, int64_t timeout_ns, uint64_t start)
 {
 	uint64_t deadline = 0, now;
+	struct timespec ts;
 	int n;
 
-	if (timeout_ms > 0)
-		deadline = evm_clock_read(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ull;
+	if (timeout_ns > 0) {
+		if (!start)
+			start = evm_clock_read(CLOCK_MONOTONIC);
+		deadline = start + (uint64_t)timeout_ns;
+		if (deadline < start)
+			deadline = UINT64_MAX;
+	}
 	for (;;) {
-		n = epoll_wait(l->epfd, l->events, EVM_MAX_EVENTS, timeout_ms);
+		/* no limit or a poll: epoll_wait, the same system call with
+		 * the least work on the way (ping-pong path); a timeout:
+		 * nanoseconds where the loop can */
+		if (l->pwait2 && timeout_ns > 0) {
+			ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+			ts.tv_nsec = (long)(timeout_ns % 1000000000);
+			n = epoll_pwait2(l->epfd, l->events, EVM_MAX_EVENTS, &ts, NULL);
+		} else {
+			n = epoll_wait(l->epfd, l->events, EVM_MAX_EVENTS,
+				       evm_timeout_ms(timeout_ns));
+		}
 		if (EVM_LIKELY(n >= 0))
 			return n;
 		if (errno != EINTR)
 			return -errno;
-		if (timeout_ms > 0) {
+		if (timeout_ns > 0) {
 			now = evm_clock_read(CLOCK_MONOTONIC);
-			timeout_ms = now >= deadline ? 0 :
-				(int)((deadline - now + 999999) / 1000000);
+			timeout_ns = now >= deadline ? 0 :
+				(deadline - now > (uint64_t)INT64_MAX ? INT64_MAX :
+				 (int64_t)(deadline - now));
 		}
 	}
 }
 
-int evm_loop_run_once(evm_loop *l, int timeout_ms)
+int evm_loop_run_once(evm_loop *l, int64_t timeout_ns)
 {
 	int n, i, r = 0, count = 0;
+	uint64_t start = 0;
 
 	EVM_CHECK_LOOP(l);
-	if (timeout_ms < -1)
-		return evm_set_error(l, -EINVAL, "evm_loop_run_once: bad timeout %d",
-				     timeout_ms);
 	if (l->dispatching)
 		return evm_set_error(l, -EBUSY, "evm_loop_run_once: called from a callback");
 	l->dispatching = true;
@@ -376,9 +445,11 @@ int evm_loop_run_once(evm_loop *l, int timeout_ms)
 			goto out;
 	}
 	if (l->defer_enabled || l->exit_requested || l->clocks_due)
-		timeout_ms = 0;
+		timeout_ns = 0;
+	else if (l->wait_clock)
+		timeout_ns = evm_wait_clock_timeout(l, timeout_ns, &start);
 
-	n = evm_epoll_wait(l, timeout_ms);
+	n = evm_epoll_wait(l, timeout_ns, start);
 	if (n < 0) {
 		r = evm_set_error(l, n, "epoll_wait: %s", strerror(-n));
 		goto out;
@@ -401,7 +472,7 @@ int evm_loop_run_once(evm_loop *l, int timeout_ms)
 			goto out;
 		count++;
 	}
-	if (EVM_UNLIKELY(l->clocks_due)) {
+	if (EVM_UNLIKELY(l->clocks_due) || l->wait_clock) {
 		r = evm_clocks_dispatch_due(l);
 		if (r < 0)
 			goto out;
@@ -452,8 +523,14 @@ int evm_loop_run(evm_loop *l)
 #define EVM_SLAB_MAX (2u << 20)
 
 #if defined(__SANITIZE_ADDRESS__)
-#define EVM_POOL_POISON(s)   ASAN_POISON_MEMORY_REGION((s), offsetof(evm_source, next))
-#define EVM_POOL_UNPOISON(s) ASAN_UNPOISON_MEMORY_REGION((s), offsetof(evm_source, next))
+/* all but the link (evm_loop_free unpoisons the slabs before it walks them) */
+#define EVM_POOL_POISON(s)                                                     \
+	do {                                                                   \
+		ASAN_POISON_MEMORY_REGION((s), offsetof(evm_source, link));    \
+		ASAN_POISON_MEMORY_REGION((char *)(s) + offsetof(evm_source, fd), \
+					  sizeof(evm_source) - offsetof(evm_source, fd)); \
+	} while (0)
+#define EVM_POOL_UNPOISON(s) ASAN_UNPOISON_MEMORY_REGION((s), sizeof(evm_source))
 #else
 #define EVM_POOL_POISON(s)   ((void)(s))
 #define EVM_POOL_UNPOISON(s) ((void)(s))
@@ -461,8 +538,9 @@ int evm_loop_run(evm_loop *l)
 
 struct evm_slab {
 	struct evm_slab *next;
-	uint64_t n;             /* sources in this slab (keeps them 16-aligned) */
-	evm_source src[];
+	uint64_t n;             /* sources in this slab */
+	/* the sources start a cache line: one line each */
+	evm_source src[] __attribute__((aligned(64)));
 };
 
 /* Faults in the whole pages of [p, p + len) in one call (MADV_POPULATE_WRITE,
@@ -477,6 +555,8 @@ void evm_populate(void *p, size_t len)
 	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
 	uintptr_t e = ((uintptr_t)p + len) & ~(uintptr_t)4095;
 
+	/* (Not MADV_HUGEPAGE: on a host with fragmented memory the kernel
+	 * compacts or falls back page by page, and arming got slower.) */
 	if (e > a)
 		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 }
@@ -488,16 +568,15 @@ static evm_source *evm_pool_get(evm_loop *l)
 	size_t n;
 
 	if (s) {
-		l->free_sources = s->next;
+		l->free_sources = s->link;
 		EVM_POOL_UNPOISON(s);
-		memset(s, 0, sizeof(*s));
 		return s;
 	}
 	if (EVM_UNLIKELY(l->slab_cur == l->slab_end)) {
 		n = l->slab_next ? l->slab_next : EVM_SLAB_MIN;
 		if (sizeof(*slab) + n * sizeof(evm_source) > EVM_SLAB_MAX)
 			n = (EVM_SLAB_MAX - sizeof(*slab)) / sizeof(evm_source);
-		slab = malloc(sizeof(*slab) + n * sizeof(evm_source));
+		slab = aligned_alloc(64, sizeof(*slab) + n * sizeof(evm_source));
 		if (!slab)
 			return NULL;
 		if (n * sizeof(evm_source) >= EVM_POPULATE_MIN)
@@ -509,27 +588,57 @@ static evm_source *evm_pool_get(evm_loop *l)
 		l->slab_end = slab->src + n;
 		l->slab_next = (uint32_t)n * 2;
 	}
-	s = l->slab_cur++;
-	memset(s, 0, sizeof(*s));
-	return s;
+	return l->slab_cur++;
 }
 
 static void evm_pool_put(evm_loop *l, evm_source *s)
 {
-	s->next = l->free_sources;
+	s->dead = true;
+	s->link = l->free_sources;
 	l->free_sources = s;
 	EVM_POOL_POISON(s);
 }
 
+/* evm_loop_free(): every source lives in a slab, so walk them (sources
+ * freed before are dead; their memory, like the rest, goes with the
+ * slabs). In a child after fork, only what after_fork releases. */
+static void evm_pool_release_all(evm_loop *l, bool child)
+{
+	evm_pool_unpoison(l);
+	for (struct evm_slab *slab = l->slabs; slab; slab = slab->next) {
+		evm_source *end = slab->src + slab->n, *s;
+
+		if (l->slab_cur >= slab->src && l->slab_cur <= end)
+			end = l->slab_cur; /* the newest slab: carved so far */
+		for (s = slab->src; s < end; s++) {
+			if (s->dead)
+				continue;
+			if (!child)
+				evm_source_free(s);
+			else if (evm_ops(s)->after_fork)
+				evm_ops(s)->after_fork(s);
+		}
+	}
+}
+
+/* Before walking the slabs: every source readable again. */
+static void evm_pool_unpoison(evm_loop *l)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	for (struct evm_slab *slab = l->slabs; slab; slab = slab->next)
+		ASAN_UNPOISON_MEMORY_REGION(slab->src, slab->n * sizeof(evm_source));
+#else
+	(void)l;
+#endif
+}
+
 static void evm_pool_free(evm_loop *l)
 {
+	evm_pool_unpoison(l);
 	while (l->slabs) {
 		struct evm_slab *slab = l->slabs;
 
 		l->slabs = slab->next;
-#if defined(__SANITIZE_ADDRESS__)
-		ASAN_UNPOISON_MEMORY_REGION(slab->src, slab->n * sizeof(evm_source));
-#endif
 		free(slab);
 	}
 	l->free_sources = l->slab_cur = l->slab_end = NULL;
@@ -541,36 +650,10 @@ evm_source *evm_source_new(evm_loop *l, int kind, void *userdata)
 
 	if (!s)
 		return NULL;
-	s->loop = l;
-	s->kind = (uint8_t)kind;
-	s->userdata = userdata;
-	s->fd = -1;
-	s->enabled = EVM_ON;
+	/* one store of the whole line, the rest zero */
+	*s = (evm_source){ .loop = l, .userdata = userdata, .fd = -1,
+			   .kind = (uint8_t)kind, .enabled = EVM_ON };
 	return s;
-}
-
-void evm_source_link(evm_source *s)
-{
-	evm_loop *l = s->loop;
-
-	s->prev = NULL;
-	s->next = l->sources;
-	if (l->sources)
-		l->sources->prev = s;
-	l->sources = s;
-}
-
-static void evm_source_unlink(evm_source *s)
-{
-	evm_loop *l = s->loop;
-
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		l->sources = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = s->next = NULL;
 }
 
 void evm_source_destroy(evm_source *s)
@@ -619,7 +702,7 @@ int evm_source_own_fd(evm_source *s, int fd, const char *what)
 }
 
 /* Enables or disables a source whose fd is watched directly. */
-static int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
+int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
 {
 	int old = s->enabled, r;
 
@@ -630,6 +713,24 @@ static int evm_fd_set_enabled(evm_source *s, int mode, uint32_t events)
 		return evm_set_error(s->loop, r, "epoll_ctl(fd %d): %s", s->fd, strerror(-r));
 	}
 	return 0;
+}
+
+int evm_fd_in_set_enabled(evm_source *s, int mode, int bell)
+{
+	int r = evm_fd_set_enabled(s, mode, EPOLLIN);
+
+	if (r == 0 && mode != EVM_OFF && bell >= 0)
+		(void)evm_write_u64(bell, 1);
+	return r;
+}
+
+/* In a child after fork: the fd is a copy; closing it leaves the parent's
+ * epoll registration alone (the open file stays in the parent). */
+void evm_fd_after_fork(evm_source *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }
 
 void evm_epoll_del(evm_source *s)
@@ -660,40 +761,18 @@ evm_source *evm_source_free(evm_source *s)
 	if (evm_forked(l))
 		return NULL; /* the child frees everything with evm_loop_free() */
 
-	switch (s->kind) {
-	case EVM_SOURCE_IO:
-		evm_epoll_del(s); /* the user's fd: never closed */
-		break;
-	case EVM_SOURCE_TIMER:
-		evm_timer_release(s);
-		break;
-	case EVM_SOURCE_SIGNAL:
-		evm_signal_release(s);
-		break;
-	case EVM_SOURCE_HANDLER:
-		evm_handler_release(s);
-		break;
-	case EVM_SOURCE_NOTIFY:
-		evm_close_fd(s);
-		break;
-	case EVM_SOURCE_DEFER:
-		if (s->enabled != EVM_OFF)
-			l->defer_enabled--;
-		break;
-	case EVM_SOURCE_EXIT:
-		break;
-	}
+	if (evm_ops(s)->release)
+		evm_ops(s)->release(s);
 	s->enabled = EVM_OFF;
 	s->dead = true;
-	evm_source_unlink(s);
 	if (l->dispatching) {
 		/* Events of this iteration may still point at s: keep the
 		 * memory until the iteration ends. */
-		s->next = l->zombies; /* unlinked: next is free to use */
+		s->link = l->zombies; /* dead: userdata's place is free */
 		l->zombies = s;
 	} else {
-		if (s->kind == EVM_SOURCE_DEFER || s->kind == EVM_SOURCE_EXIT)
-			evm_hook_unlink(s);
+		if (evm_ops(s)->reap)
+			evm_ops(s)->reap(s);
 		evm_pool_put(l, s);
 	}
 	return NULL;
@@ -701,37 +780,13 @@ evm_source *evm_source_free(evm_source *s)
 
 int evm_source_set_enabled(evm_source *s, enum evm_enabled mode)
 {
-	int r;
-
 	EVM_CHECK_SOURCE(s);
 	if (mode != EVM_OFF && mode != EVM_ON && mode != EVM_ONESHOT)
 		return evm_set_error(s->loop, -EINVAL, "evm_source_set_enabled: bad mode %d",
 				     (int)mode);
 	if (s->enabled == mode)
 		return 0;
-	switch (s->kind) {
-	case EVM_SOURCE_IO:
-		return evm_fd_set_enabled(s, mode, s->io.events);
-	case EVM_SOURCE_TIMER:
-		return evm_timer_set_enabled(s, mode);
-	case EVM_SOURCE_HANDLER:
-	case EVM_SOURCE_SIGNAL:
-	case EVM_SOURCE_NOTIFY:
-		r = evm_fd_set_enabled(s, mode, EPOLLIN);
-		if (r < 0 || mode == EVM_OFF)
-			return r;
-		/* What was taken from the kernel before it was disabled
-		 * (a handler's queue, a signalfd stash) needs a wakeup. */
-		if (s->kind == EVM_SOURCE_HANDLER)
-			(void)evm_write_u64(s->fd, 1);
-		else if (s->kind == EVM_SOURCE_SIGNAL && s->signal.stash)
-			(void)evm_write_u64(s->loop->wake.fd, 1);
-		return 0;
-	case EVM_SOURCE_DEFER:
-	case EVM_SOURCE_EXIT:
-		return evm_hook_set_enabled(s, mode);
-	}
-	return -EINVAL;
+	return evm_ops(s)->set_enabled(s, mode);
 }
 
 int evm_source_get_enabled(const evm_source *s)
@@ -760,8 +815,8 @@ evm_loop *evm_source_get_loop(const evm_source *s)
 int evm_source_get_fd(const evm_source *s)
 {
 	EVM_CHECK_SOURCE(s);
-	if (s->kind == EVM_SOURCE_TIMER && s->timer.clk)
-		return s->timer.clk->base.fd;
+	if (evm_ops(s)->get_fd)
+		return evm_ops(s)->get_fd(s);
 	if (s->fd < 0)
 		return -EINVAL;
 	return s->fd;

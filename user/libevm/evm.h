@@ -5,8 +5,10 @@
  * One epoll loop that unifies the Linux event channels:
  *
  *   io       any file descriptor, any epoll events
- *   timer    timerfd: one timerfd per clock with a heap of timers (scales to
- *            millions), or a timer that owns a dedicated timerfd
+ *   timer    a heap of timers per clock (scales to millions): CLOCK_MONOTONIC
+ *            is waited for with epoll_pwait2's nanosecond timeout (no
+ *            timerfd, one system call per iteration), the other clocks on
+ *            one timerfd each; or a timer that owns a dedicated timerfd
  *   signal   signalfd: the callback gets the whole signalfd_siginfo
  *   handler  a classic sigaction(SA_SIGINFO) handler that forwards the
  *            siginfo to the loop through an eventfd
@@ -27,7 +29,9 @@
  *     thread, or from a signal handler, are evm_notify_post() and
  *     evm_loop_exit_async() (the source or loop must outlive such calls).
  *   - Not from inside a callback: evm_loop_run()/evm_loop_run_once() of the
- *     same loop (-EBUSY) and evm_loop_free() of the loop.
+ *     same loop (-EBUSY) and evm_loop_free() of the loop (refused: EBUSY;
+ *     also in a child that forked inside a callback: its copy of the
+ *     iteration is under way too).
  *   - After fork(), every call on a loop inherited from the parent fails with
  *     -ECHILD (evm_loop_free() in the child releases the memory without
  *     touching the parent's kernel objects).
@@ -54,8 +58,10 @@
  *   Argument types: int, int, uint64_t. The probes have semaphores
  *   (evm_dispatch_begin_semaphore, evm_dispatch_end_semaphore): the loop
  *   reads the clock at wake-up only while a tracer is attached (libbpf's
- *   bpf_program__attach_usdt and bpftrace raise them). Defer and exit hooks
- *   fire the probes with fd -1 and the wake_ns of the last wake-up.
+ *   bpf_program__attach_usdt and bpftrace raise them). Defer and exit hooks,
+ *   and timers on the waited monotonic clock (no fd became ready: the wait
+ *   timed out), fire the probes with fd -1 and the wake_ns of the last
+ *   wake-up.
  *
  *   A third probe, trace_slot (slot address, seq, start_seq), lets a tracer
  *   time dispatches without a trap per event: while its semaphore is raised,
@@ -132,17 +138,22 @@ enum evm_enabled {
 /* ---- loop ---------------------------------------------------------------- */
 
 int evm_loop_new(evm_loop **ret);
-/* Frees the loop and every source left in it. NULL is allowed. Returns NULL. */
+/* Frees the loop and every source left in it. NULL is allowed. Returns NULL.
+ * From inside one of the loop's own callbacks (where evm_loop_run_once()
+ * fails with -EBUSY) it frees nothing: it returns l, still valid, with errno
+ * set to EBUSY and the reason in evm_loop_error(); free it once run returns
+ * (evm_loop_exit() first). */
 evm_loop *evm_loop_free(evm_loop *l);
 /* Runs until evm_loop_exit(); returns the exit code, or a negative errno. */
 int evm_loop_run(evm_loop *l);
-/* One iteration: runs the enabled defer hooks, waits at most timeout_ms
- * (-1: no limit, 0: poll; 0 as well while a defer is enabled or an exit is
- * pending), dispatches what is ready. If an exit was requested, the exit
+/* One iteration: runs the enabled defer hooks, waits at most timeout_ns
+ * nanoseconds, the unit of the timers (negative: no limit; 0: poll, and 0
+ * as well while a defer is enabled or an exit is pending), dispatches what
+ * is ready. If an exit was requested, the exit
  * hooks run at the end of that iteration (so they run for an embedded loop
  * too). Returns the number of sources dispatched (defer hooks
  * included), or a negative errno (a callback's negative return included). */
-int evm_loop_run_once(evm_loop *l, int timeout_ms);
+int evm_loop_run_once(evm_loop *l, int64_t timeout_ns);
 /* Asks the loop to exit with code (>= 0); exit sources run, then run()
  * returns code. From the loop's own thread. The loop may be run again
  * afterwards. */
@@ -153,24 +164,37 @@ int evm_loop_exit_async(evm_loop *l, int code);
  * evm_loop_run_once(l, 0). */
 int evm_loop_get_fd(const evm_loop *l);
 /* The time the current iteration woke up, cached (CLOCK_MONOTONIC ns
- * and the given clock). Before the first iteration: the time of the call.
+ * and the given clock), as sd-event's sd_event_now(). Before the first
+ * iteration: the time of the call. Between two iterations: the time the
+ * last one woke up.
  * Clocks: CLOCK_MONOTONIC, CLOCK_REALTIME(_ALARM), CLOCK_BOOTTIME(_ALARM),
  * CLOCK_TAI; others -EINVAL. Each clock is read once per iteration:
  * at wake-up while a USDT probe is attached, otherwise (to keep the
  * hot path at one epoll_wait and one read) at the first use in the
- * iteration, typically the first callback. Every later call in the same
- * iteration returns the same value. */
+ * iteration, typically the first callback (or the loop's own check for
+ * due timers). Every later call in the same iteration returns the same
+ * value.
+ *
+ * The cached-now option for timers: evm_add_timer(l, .., clock,
+ * now + value_ns, .., EVM_TIMER_ABSOLUTE, ..) with now from this call
+ * arms relative to the time the iteration woke up (libev's ev_now, sd-event's
+ * sd_event_now + usec): no clock read per timer, and every timer armed in
+ * one iteration (or before the first, from one call) shares that base. The
+ * timer fires value_ns after that time, which is earlier than value_ns
+ * after the call by however long the iteration has run so far. The default
+ * (relative value_ns, no flag) is relative to the clock at the call. */
 int evm_loop_now(evm_loop *l, clockid_t clock, uint64_t *ret_ns);
 /* Timer slack for the shared (heap) timers of this loop: a timer may fire up
  * to slack_ns late, never early, so that timers due within the same
- * slack-aligned window share one wakeup. 0 (the default): each timer
- * fires as soon as its time comes, at the price of one wakeup per distinct
- * expiry when timers are dense (a million timers spread over one second
- * cost tens of thousands of wakeups, and with expiries a microsecond apart
- * the thread is busy for the whole second: there is no room to sleep
- * between them without firing late; 1 ms of slack makes it a thousand
- * wakeups, the granularity libev, libuv and libevent always have).
- * Dedicated timers are never affected. At most 1 s. (Added to the API.) */
+ * slack-aligned window share one wakeup. 0 (the default): the loop waits
+ * for the earliest timer exactly; on the waited monotonic clock the kernel
+ * ends that wait within its own timer slack (50 us for a normal thread, or
+ * 0.1% of the wait when that is more, as for any epoll_wait timeout), so
+ * dense timers share wakeups anyway; a timerfd clock fires each distinct
+ * expiry on time, at the price of a wakeup each when timers are dense.
+ * 1 ms of slack: about a thousand wakeups a second at most, the
+ * granularity libev, libuv and libevent always have. Dedicated timers are
+ * never affected. At most 1 s. */
 int evm_loop_set_timer_slack(evm_loop *l, uint64_t slack_ns);
 /* A human explanation of the last failure of a call on this loop ("" if none). */
 const char *evm_loop_error(const evm_loop *l);
@@ -188,8 +212,9 @@ enum evm_source_kind evm_source_get_kind(const evm_source *s);
 void *evm_source_get_userdata(const evm_source *s);
 evm_loop *evm_source_get_loop(const evm_source *s);
 /* The fd behind the source (io: the user's fd; timer: its timerfd, shared
- * unless dedicated; signal: the signalfd; handler, notify: the eventfd),
- * or a negative errno for sources without one. */
+ * unless dedicated, or the loop's epoll fd for a monotonic timer waited
+ * through epoll_pwait2; signal: the signalfd; handler, notify: the
+ * eventfd), or a negative errno for sources without one. */
 int evm_source_get_fd(const evm_source *s);
 
 /* ---- io ------------------------------------------------------------------- */
@@ -224,9 +249,16 @@ typedef int (*evm_timer_cb)(evm_source *s, uint64_t expirations, int error,
  * CLOCK_BOOTTIME_ALARM (the alarm clocks need CAP_WAKE_ALARM: -EPERM).
  * value_ns: first expiry (relative to now, or absolute), > 0.
  * interval_ns: period, 0 for one-shot (a one-shot timer is EVM_OFF after it
- * fired; re-arm it with evm_timer_set()), at most 2^62 ns.
+ * fired; re-arm it with evm_timer_set()), at most 2^62 ns (2^62 included).
  * Out-of-range values, unknown flags, CANCEL_ON_SET without ABSOLUTE on a
- * realtime clock: -EINVAL. */
+ * realtime clock: -EINVAL.
+ * A timer never fires before its time: relative, value_ns after the clock
+ * at the call; absolute, at value_ns (for the cached now, see
+ * evm_loop_now()). Shared CLOCK_MONOTONIC timers have no timerfd where the
+ * kernel has epoll_pwait2 (Linux 5.11; probed once): evm_source_get_fd()
+ * then returns the loop's epoll fd. With EVM_NO_EPOLL_PWAIT2 set (and not
+ * "0") in the environment when a loop is created, that loop uses a timerfd
+ * for them as on older kernels (for tests and comparisons). */
 int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 		  uint64_t value_ns, uint64_t interval_ns, unsigned flags,
 		  evm_timer_cb cb, void *userdata);
@@ -281,7 +313,9 @@ int evm_add_notify(evm_loop *l, evm_source **ret, unsigned flags,
  * read: nothing is lost and the wakeup stands (the counter is non-zero).
  * The sum of the values delivered equals the sum of the posts exactly
  * (when it exceeds 2^64-1 it comes in more than one callback); at most
- * 2^64-1 can be kept aside between two reads. */
+ * 2^64-1 can be kept aside between two reads: a post that does not fit
+ * there either is refused whole with -EOVERFLOW (nothing of it counted;
+ * post again once the loop has read). */
 int evm_notify_post(evm_source *s, uint64_t n);
 
 /* ---- defer and exit hooks -------------------------------------------------- */

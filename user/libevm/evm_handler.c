@@ -107,7 +107,7 @@ static void evm_handler_fn(int signo, siginfo_t *si, void *uctx)
 
 /* In the child after fork: the parent's loops are not ours. Put back the
  * dispositions we replaced, so the child behaves as without libevm. */
-void evm_handler_atfork_child(void)
+static void evm_handler_atfork_child(void)
 {
 	int signo;
 
@@ -168,7 +168,6 @@ int evm_add_handler(evm_loop *l, evm_source **ret, int signo,
 		goto fail;
 	}
 	sigaddset(&l->sigs, signo);
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;
@@ -180,7 +179,7 @@ fail:
 	return r;
 }
 
-void evm_handler_release(evm_source *s)
+static void evm_handler_release(evm_source *s)
 {
 	struct evm_hslot *h = &evm_hslots[s->handler.signo];
 
@@ -228,3 +227,23 @@ uint64_t evm_handler_get_dropped(const evm_source *s)
 		return 0;
 	return atomic_load(&s->handler.ring->dropped);
 }
+
+/* what the handler queued while disabled needs a wakeup */
+static int evm_handler_set_enabled(evm_source *s, int mode)
+{
+	return evm_fd_in_set_enabled(s, mode, s->fd);
+}
+
+static void evm_handler_after_fork(evm_source *s)
+{
+	evm_fd_after_fork(s);
+	free(s->handler.ring);
+	s->handler.ring = NULL;
+}
+
+const struct evm_source_ops evm_handler_ops = {
+	.release = evm_handler_release,
+	.set_enabled = evm_handler_set_enabled,
+	.after_fork = evm_handler_after_fork,
+	.atfork_child = evm_handler_atfork_child,
+};

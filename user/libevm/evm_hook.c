@@ -28,7 +28,6 @@ static int evm_add_hook(evm_loop *l, evm_source **ret, int kind,
 	list->last = s;
 	if (kind == EVM_SOURCE_DEFER)
 		l->defer_enabled++;
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;
@@ -46,7 +45,7 @@ int evm_add_exit(evm_loop *l, evm_source **ret, evm_hook_cb cb, void *userdata)
 	return evm_add_hook(l, ret, EVM_SOURCE_EXIT, cb, userdata);
 }
 
-void evm_hook_unlink(evm_source *s)
+static void evm_hook_unlink(evm_source *s)
 {
 	struct evm_hook_list *list = s->kind == EVM_SOURCE_DEFER ?
 		&s->loop->defers : &s->loop->exits;
@@ -61,7 +60,7 @@ void evm_hook_unlink(evm_source *s)
 		list->last = s->hook.hprev;
 }
 
-int evm_hook_set_enabled(evm_source *s, int mode)
+static int evm_hook_set_enabled(evm_source *s, int mode)
 {
 	if (s->kind == EVM_SOURCE_DEFER) {
 		if (s->enabled == EVM_OFF && mode != EVM_OFF)
@@ -96,3 +95,20 @@ int evm_hooks_run(evm_loop *l, struct evm_hook_list *list, int kind)
 	}
 	return n;
 }
+
+static void evm_defer_release(evm_source *s)
+{
+	if (s->enabled != EVM_OFF)
+		s->loop->defer_enabled--;
+}
+
+const struct evm_source_ops evm_defer_ops = {
+	.release = evm_defer_release,
+	.reap = evm_hook_unlink,
+	.set_enabled = evm_hook_set_enabled,
+};
+
+const struct evm_source_ops evm_exit_ops = {
+	.reap = evm_hook_unlink,
+	.set_enabled = evm_hook_set_enabled,
+};

@@ -41,7 +41,6 @@ int evm_add_io(evm_loop *l, evm_source **ret, int fd, uint32_t events,
 		return evm_set_error(l, r, "evm_add_io: epoll_ctl(fd %d): %s", fd,
 				     strerror(-r));
 	}
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;
@@ -83,3 +82,14 @@ int evm_io_dispatch(evm_source *s, uint32_t revents)
 	EVM_PROBE_END(l, EVM_SOURCE_IO, s->fd);
 	return r;
 }
+
+static int evm_io_set_enabled(evm_source *s, int mode)
+{
+	return evm_fd_set_enabled(s, mode, s->io.events);
+}
+
+/* The user's fd: never closed, not even a child's copy. */
+const struct evm_source_ops evm_io_ops = {
+	.release = evm_epoll_del,
+	.set_enabled = evm_io_set_enabled,
+};

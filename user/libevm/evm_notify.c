@@ -4,18 +4,16 @@
  * evm_notify_post(); the loop reads the counter and calls back with it.
  *
  * Saturation. An eventfd counter holds at most 2^64-2; a write that does not
- * fit fails with EAGAIN. The poster then sets the amount aside in an atomic
- * overflow counter that the loop adds to what it reads, so nothing is lost.
- * The wakeup must stand too, and only a write *after* setting the amount
- * aside proves it:
- *   - set aside n - 1, write 1: if it fits, the counter is non-zero after
- *     the amount was set aside and the loop will collect both;
- *   - if it does not fit, the counter was full, but the loop may read it
- *     before the last unit is set aside: set it aside, then ring once more
- *     with a write of 1. If that write fails the counter is full again
- *     (the loop will collect); if it fits, it is one unit too many, which is
- *     recorded as debt that the loop takes off later reads.
- * The sum of the values delivered is always exactly the sum of the posts.
+ * fit fails with EAGAIN. The poster then sets the whole amount aside in an
+ * atomic overflow counter that the loop adds to what it reads, so nothing is
+ * lost. The wakeup must stand too, and only a write *after* setting the
+ * amount aside proves it: ring with a write of 1. If it does not fit, the
+ * counter is full (the loop will read it, and see the amount set aside
+ * before); if it fits, it is one unit too many, which is recorded as debt
+ * that the loop takes off later reads. The overflow counter never wraps: a
+ * post that would take it past 2^64-1 is refused whole (-EOVERFLOW).
+ * The sum of the values delivered is always exactly the sum of the posts
+ * that returned 0.
  */
 #include <string.h>
 #include <sys/eventfd.h>
@@ -46,22 +44,29 @@ int evm_add_notify(evm_loop *l, evm_source **ret, unsigned flags,
 		evm_source_destroy(s);
 		return r;
 	}
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;
+}
+
+/* Adds n to the overflow counter unless it would pass 2^64-1. */
+static bool evm_notify_set_aside(evm_source *s, uint64_t n)
+{
+	uint64_t o = atomic_load(&s->notify.overflow);
+
+	do
+		if (o > UINT64_MAX - n)
+			return false;
+	while (!atomic_compare_exchange_weak(&s->notify.overflow, &o, o + n));
+	return true;
 }
 
 static int evm_notify_post_slow(evm_source *s, uint64_t n)
 {
 	int r;
 
-	if (n > 1)
-		atomic_fetch_add(&s->notify.overflow, n - 1);
-	r = evm_write_u64(s->fd, 1);
-	if (r != -EAGAIN)
-		return r;
-	atomic_fetch_add(&s->notify.overflow, 1);
+	if (!evm_notify_set_aside(s, n))
+		return -EOVERFLOW;
 	r = evm_write_u64(s->fd, 1);
 	if (r == -EAGAIN)
 		return 0;
@@ -107,20 +112,26 @@ static int evm_notify_dispatch_slow(evm_source *s, uint64_t v)
 	uint64_t o, d;
 	int r;
 
-	o = atomic_exchange(&s->notify.overflow, 0);
 	s->notify.owed += atomic_exchange(&s->notify.debt, 0);
 	if (s->notify.flags & EVM_NOTIFY_SEMAPHORE) {
-		/* One unit per callback: hand the rest back to the counter.
-		 * If it does not fit the counter is full, so the wakeup
-		 * stands and the rest stays aside. */
-		if (o && evm_write_u64(s->fd, o) < 0)
-			atomic_fetch_add(&s->notify.overflow, o);
+		o = atomic_load(&s->notify.overflow);
+		/* One unit per callback: move what was set aside into the
+		 * counter, the largest part that fits (taken off the overflow
+		 * only once it is in, so a poster never sees room that is
+		 * not there). If not even 1 fits, the counter is full, so
+		 * the wakeup stands and the rest stays aside. */
+		for (d = o; d; d /= 2)
+			if (evm_write_u64(s->fd, d) == 0) {
+				atomic_fetch_sub(&s->notify.overflow, d);
+				break;
+			}
 		if (s->notify.owed) {
 			s->notify.owed--;
 			return 0;
 		}
 		return evm_notify_call(s, v);
 	}
+	o = atomic_exchange(&s->notify.overflow, 0);
 	d = s->notify.owed < v ? s->notify.owed : v;
 	v -= d;
 	s->notify.owed -= d;
@@ -157,3 +168,14 @@ int evm_notify_dispatch(evm_source *s)
 		return evm_notify_dispatch_slow(s, v);
 	return evm_notify_call(s, v);
 }
+
+static int evm_notify_set_enabled(evm_source *s, int mode)
+{
+	return evm_fd_in_set_enabled(s, mode, -1);
+}
+
+const struct evm_source_ops evm_notify_ops = {
+	.release = evm_close_fd,
+	.set_enabled = evm_notify_set_enabled,
+	.after_fork = evm_fd_after_fork,
+};

@@ -83,20 +83,31 @@ int evm_add_signal(evm_loop *l, evm_source **ret, int signo,
 		return r;
 	}
 	sigaddset(&l->sigs, signo);
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;
 }
 
-void evm_signal_release(evm_source *s)
+/* Takes s's stash off the loop's list (a handful at most). */
+static struct evm_sigstash *evm_stash_take(evm_source *s)
+{
+	struct evm_sigstash *st = s->signal.stash, **pp;
+
+	for (pp = &s->loop->stashed; *pp; pp = &(*pp)->more)
+		if (*pp == st) {
+			*pp = st->more;
+			break;
+		}
+	s->signal.stash = NULL;
+	s->loop->stashes--;
+	return st;
+}
+
+static void evm_signal_release(evm_source *s)
 {
 	sigdelset(&s->loop->sigs, s->signal.signo);
-	if (s->signal.stash) {
-		s->loop->stashes--;
-		free(s->signal.stash);
-		s->signal.stash = NULL;
-	}
+	if (s->signal.stash)
+		free(evm_stash_take(s));
 	evm_close_fd(s);
 }
 
@@ -128,6 +139,9 @@ static int evm_signal_call(evm_source *s, const struct signalfd_siginfo *si,
 		s->signal.stash = malloc(sizeof(*s->signal.stash));
 		if (!s->signal.stash)
 			return r < 0 ? r : -ENOMEM;
+		s->signal.stash->owner = s;
+		s->signal.stash->more = l->stashed;
+		l->stashed = s->signal.stash;
 		l->stashes++;
 	}
 	if (s->signal.stash->si != si)
@@ -141,24 +155,25 @@ static int evm_signal_call(evm_source *s, const struct signalfd_siginfo *si,
 /* From the loop's wake-up: enabled sources with stashed siginfo. */
 int evm_signal_dispatch_stashes(evm_loop *l)
 {
-	evm_source *s, *next;
+	struct evm_sigstash *st, *next;
 	int r;
 
-	for (s = l->sources; s && l->stashes; s = next) {
-		struct evm_sigstash *st;
+	for (st = l->stashed; st; st = next) {
+		evm_source *s = st->owner;
 
-		next = s->next;
-		if (s->kind != EVM_SOURCE_SIGNAL || !s->signal.stash ||
-		    s->enabled == EVM_OFF)
+		next = st->more;
+		if (s->enabled == EVM_OFF)
 			continue;
-		st = s->signal.stash;
-		s->signal.stash = NULL;
-		l->stashes--;
+		evm_stash_take(s);
 		r = evm_signal_call(s, st->si, st->next, st->n);
 		if (s->signal.stash != st)
 			free(st);
 		if (r < 0)
 			return r;
+		/* a callback may have freed others (and their stashes): go on
+		 * from the list as it is now. Delivered stashes are off it;
+		 * one put back is disabled (skipped) or the loop stopped. */
+		next = l->stashed;
 	}
 	return 0;
 }
@@ -220,3 +235,22 @@ int evm_signals_block_many(int signo, ...)
 		return r;
 	return evm_signals_block(&set);
 }
+
+/* siginfo already taken from the kernel (the stash) needs a wakeup */
+static int evm_signal_set_enabled(evm_source *s, int mode)
+{
+	return evm_fd_in_set_enabled(s, mode, s->signal.stash ? s->loop->wake.fd : -1);
+}
+
+static void evm_signal_after_fork(evm_source *s)
+{
+	evm_fd_after_fork(s);
+	free(s->signal.stash);
+	s->signal.stash = NULL;
+}
+
+const struct evm_source_ops evm_signal_ops = {
+	.release = evm_signal_release,
+	.set_enabled = evm_signal_set_enabled,
+	.after_fork = evm_signal_after_fork,
+};

@@ -2,12 +2,27 @@
 /*
  * libevm timers on timerfd.
  *
- * Shared timers: one timerfd per clock, armed (absolute) for the earliest
- * expiry of a min-heap of timers. A timer keeps its heap index, so
- * removal and re-arming are O(log n), and a million timers cost one fd.
- * The timerfd is re-armed once per iteration, before the loop blocks, and
- * only when the heap top changed. A periodic timer that fires late reports
- * 1 + elapsed / interval expirations and moves on by as many periods.
+ * Shared timers: one min-heap of timers per clock. A timer keeps its heap
+ * index, so removal and re-arming are O(log n).
+ *
+ * CLOCK_MONOTONIC, where the kernel has epoll_pwait2 (Linux 5.11): no
+ * timerfd at all. Before it blocks, the loop reads the clock and waits
+ * with epoll_pwait2's nanosecond timeout until the heap top; after the
+ * wait it reads the clock once and runs every timer that is due. One
+ * system call per iteration, whatever the number of distinct expiries
+ * (a timerfd costs a timerfd_settime for each new earliest expiry: a
+ * million timers a microsecond apart cost a million of them). The kernel
+ * ends such a wait within its timer slack of the timeout (50 us, or
+ * 0.1% of the timeout when that is more: the same as epoll_wait's
+ * millisecond timeout), never before it.
+ *
+ * The other clocks, and CLOCK_MONOTONIC on kernels without epoll_pwait2
+ * (or with EVM_NO_EPOLL_PWAIT2 set, evm.h): one timerfd per clock, armed
+ * (absolute) for the heap top, re-armed once per iteration before the loop
+ * blocks and only when the top changed; a million timers cost one fd.
+ *
+ * A periodic timer that fires late reports 1 + elapsed / interval
+ * expirations and moves on by as many periods.
  *
  * Dedicated timers (EVM_TIMER_DEDICATED, implied by EVM_TIMER_CANCEL_ON_SET)
  * own a timerfd armed with the timer's own value and interval: the
@@ -22,6 +37,7 @@
 #include "evm-private.h"
 
 #define NSEC 1000000000ull
+#define EVM_TIMER_INTERVAL_MAX (1ull << 62) /* evm.h: at most 2^62 ns */
 
 static int evm_clk_idx(clockid_t clock)
 {
@@ -50,6 +66,14 @@ static const char *const evm_clk_names[EVM_CLK_MAX] = {
 	"CLOCK_REALTIME_ALARM", "CLOCK_BOOTTIME_ALARM",
 };
 
+/* A shared timer's clock; NULL for a dedicated one. */
+static inline struct evm_clock *evm_timer_clk(const evm_source *s)
+{
+	if (s->timer.flags & EVM_TIMER_DEDICATED)
+		return NULL;
+	return s->loop->clocks[s->timer.clk_idx];
+}
+
 static struct timespec evm_ts(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / NSEC), .tv_nsec = (long)(ns % NSEC) };
@@ -69,11 +93,30 @@ static uint64_t evm_timer_now(int idx)
  * heap, and the four children of a node share one 64-byte cache line (the
  * array is aligned so that heap[1] starts a line). A million timers fire
  * with about ten cache lines touched per removal.
+ *
+ * Adding a timer only links it to the clock's pending list (room in the
+ * array is reserved). The heap is settled before its order matters (the
+ * top is read, before the loop waits or fires, or an entry is removed or
+ * moved): the pending timers are written into the array; a few are sifted
+ * up one by one, many (more than half the heap) are merged by rebuilding
+ * the heap bottom-up (Floyd), which moves entries within the array only
+ * and then records every index in one pass in array order. So arming a
+ * million timers writes each source once and nothing else, and the heap
+ * is built in linear time when the loop next waits, instead of a million
+ * sift-ups that each write into the sources they move.
  */
 
 #define EVM_HEAP_D      4
 #define EVM_HEAP_ALIGN  64
 #define EVM_HEAP_PAD    (EVM_HEAP_ALIGN / sizeof(struct evm_hent) - 1)
+
+/* The heap top may have changed: a timerfd clock re-arms before blocking
+ * (the waited clock computes its timeout on every iteration anyway). */
+static inline void evm_clock_touch(struct evm_clock *c)
+{
+	if (!c->waited)
+		c->dirty = c->base.loop->clocks_dirty = true;
+}
 
 static inline void evm_heap_put(struct evm_clock *c, uint32_t i, struct evm_hent e)
 {
@@ -96,7 +139,10 @@ static void evm_heap_up(struct evm_clock *c, uint32_t i)
 	evm_heap_put(c, i, e);
 }
 
-static void evm_heap_down(struct evm_clock *c, uint32_t i)
+/* index: record each moved entry's index in its source (always, except
+ * in the bottom-up rebuild, which records them all after) */
+static inline __attribute__((always_inline)) void
+evm_heap_sift_down(struct evm_clock *c, uint32_t i, bool index)
 {
 	struct evm_hent e = c->heap[i];
 
@@ -112,16 +158,27 @@ static void evm_heap_down(struct evm_clock *c, uint32_t i)
 				m = j;
 		if (c->heap[m].at >= e.at)
 			break;
-		evm_heap_put(c, i, c->heap[m]);
+		if (index)
+			evm_heap_put(c, i, c->heap[m]);
+		else
+			c->heap[i] = c->heap[m];
 		i = m;
 	}
-	evm_heap_put(c, i, e);
+	if (index)
+		evm_heap_put(c, i, e);
+	else
+		c->heap[i] = e;
+}
+
+static void evm_heap_down(struct evm_clock *c, uint32_t i)
+{
+	evm_heap_sift_down(c, i, true);
 }
 
 /* Grows the heap with realloc: a large array is an mmap that the kernel
  * moves (mremap) instead of copying, so growing neither copies nor faults
- * in the entries again (a million timers: 16 MB). A large new half is
- * faulted in at once (evm_populate). */
+ * in the entries again (a million timers: 16 MB). The new half is faulted
+ * in when the pending timers are written into it (evm_heap_settle_slow). */
 static int evm_heap_grow(struct evm_clock *c)
 {
 	uint32_t cap = c->cap ? c->cap * 2 : 64;
@@ -139,24 +196,63 @@ static int evm_heap_grow(struct evm_clock *c)
 	       (uintptr_t)mem % EVM_HEAP_ALIGN) % EVM_HEAP_ALIGN;
 	if (off != old_off && c->n)
 		memmove(mem + off, mem + old_off, c->n * sizeof(struct evm_hent));
-	/* the new half is filled next, entry by entry: fault it in at once */
-	if ((size_t)(cap - c->cap) * sizeof(struct evm_hent) >= EVM_POPULATE_MIN)
-		evm_populate(mem + off + (size_t)c->cap * sizeof(struct evm_hent),
-			     (size_t)(cap - c->cap) * sizeof(struct evm_hent));
 	c->heap_mem = mem;
 	c->heap = (struct evm_hent *)(mem + off);
 	c->cap = cap;
 	return 0;
 }
 
+static void evm_heap_settle_slow(struct evm_clock *c)
+{
+	uint32_t i, k;
+	evm_source *s;
+
+	/* many: fault their part of the array in at once */
+	if ((size_t)c->npending * sizeof(struct evm_hent) >= EVM_POPULATE_MIN)
+		evm_populate(&c->heap[c->n], (size_t)c->npending * sizeof(struct evm_hent));
+	/* the list is newest first: write it back to front, so that the
+	 * array holds them in the order they were added (timers due at the
+	 * same time then fire in that order) */
+	i = c->n + c->npending;
+	for (s = c->pending; s; s = s->timer.pending) {
+		c->heap[--i] = (struct evm_hent){ .at = s->timer.next, .s = s };
+		s->timer.heap_idx = i;
+	}
+	c->n += c->npending;
+	c->pending = NULL;
+	c->npending = 0;
+	k = c->n - c->heaped;
+
+	if (c->n >= 2 && k > c->heaped / 2) {
+		for (i = (c->n - 2) / EVM_HEAP_D + 1; i-- > 0;)
+			evm_heap_sift_down(c, i, false);
+		for (i = 0; i < c->n; i++)
+			c->heap[i].s->timer.heap_idx = i;
+	} else {
+		for (i = c->heaped; i < c->n; i++)
+			evm_heap_up(c, i);
+	}
+	c->heaped = c->n;
+}
+
+static inline void evm_heap_settle(struct evm_clock *c)
+{
+	if (EVM_UNLIKELY(c->pending || c->heaped != c->n))
+		evm_heap_settle_slow(c);
+}
+
+/* Adding only links the timer to the clock's pending list (room in the
+ * array is reserved now, so settling never fails): the source is the only
+ * memory arming writes. */
 static int evm_heap_insert(struct evm_clock *c, evm_source *s)
 {
-	if (c->n == c->cap && evm_heap_grow(c) < 0)
+	if (c->n + c->npending == c->cap && evm_heap_grow(c) < 0)
 		return -ENOMEM;
-	c->heap[c->n] = (struct evm_hent){ .at = s->timer.next, .s = s };
-	evm_heap_up(c, c->n++);
-	if (s->timer.heap_idx == 0)
-		c->dirty = c->base.loop->clocks_dirty = true;
+	s->timer.heap_idx = EVM_HEAP_PENDING;
+	s->timer.pending = c->pending;
+	c->pending = s;
+	c->npending++;
+	evm_clock_touch(c); /* it may be the new top */
 	return 0;
 }
 
@@ -175,10 +271,13 @@ static void evm_heap_remove(struct evm_clock *c, evm_source *s)
 
 	if (i == EVM_HEAP_NONE)
 		return;
+	evm_heap_settle(c);
+	i = s->timer.heap_idx;
 	s->timer.heap_idx = EVM_HEAP_NONE;
 	if (i == 0)
-		c->dirty = c->base.loop->clocks_dirty = true;
-	if (--c->n == i)
+		evm_clock_touch(c);
+	c->heaped = --c->n;
+	if (c->n == i)
 		return;
 	evm_heap_put(c, i, c->heap[c->n]);
 	evm_heap_fix(c, i);
@@ -187,9 +286,10 @@ static void evm_heap_remove(struct evm_clock *c, evm_source *s)
 /* The timer's expiry (s->timer.next) changed while in the heap. */
 static void evm_heap_update(struct evm_clock *c, evm_source *s)
 {
+	evm_heap_settle(c);
 	c->heap[s->timer.heap_idx].at = s->timer.next;
 	evm_heap_fix(c, s->timer.heap_idx);
-	c->dirty = c->base.loop->clocks_dirty = true;
+	evm_clock_touch(c);
 }
 
 /* ---- clocks ---------------------------------------------------------------- */
@@ -210,7 +310,16 @@ static int evm_clock_get(evm_loop *l, int idx, struct evm_clock **ret)
 	c->base.loop = l;
 	c->base.kind = EVM_KIND_CLOCK;
 	c->base.enabled = EVM_ON;
+	c->base.fd = -1;
 	c->clockid = evm_clk_ids[idx];
+	if (idx == EVM_CLK_MONOTONIC && l->pwait2) {
+		/* waited through epoll_pwait2's timeout: no timerfd */
+		c->waited = true;
+		l->wait_clock = c;
+		l->clocks[idx] = c;
+		*ret = c;
+		return 0;
+	}
 	snprintf(what, sizeof(what), "timerfd_create(%s)", evm_clk_names[idx]);
 	r = evm_source_own_fd(&c->base, timerfd_create(c->clockid, TFD_NONBLOCK | TFD_CLOEXEC),
 			      what);
@@ -221,6 +330,40 @@ static int evm_clock_get(evm_loop *l, int idx, struct evm_clock **ret)
 	l->clocks[idx] = c;
 	*ret = c;
 	return 0;
+}
+
+/* slack: wake at the end of the slack-aligned window holding t, so that
+ * the timers of one window share a wakeup */
+static inline uint64_t evm_slack_align(const evm_loop *l, uint64_t t)
+{
+	if (l->timer_slack > 1)
+		t += (l->timer_slack - t % l->timer_slack) % l->timer_slack;
+	return t;
+}
+
+/* Before blocking, the waited clock: how long the loop may wait, at most
+ * timeout_ns (negative: no limit), for its heap top. A top already due:
+ * 0, and the clock is marked to run after the (polling) wait. *now gets
+ * the time read, or 0 if none was. */
+int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns, uint64_t *now)
+{
+	struct evm_clock *c = l->wait_clock;
+	uint64_t want, t;
+
+	*now = 0;
+	if (!c->n && !c->pending)
+		return timeout_ns;
+	evm_heap_settle(c);
+	want = evm_slack_align(l, c->heap[0].at);
+	*now = t = evm_clock_read(CLOCK_MONOTONIC);
+	if (want <= t) {
+		c->due = true;
+		return 0;
+	}
+	t = want - t;
+	if (timeout_ns >= 0 && (uint64_t)timeout_ns < t)
+		return timeout_ns;
+	return t > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
 }
 
 /* Before blocking: point each shared timerfd at its heap top. A top that
@@ -239,14 +382,12 @@ int evm_clocks_arm(evm_loop *l)
 		struct evm_clock *c = l->clocks[i];
 		uint64_t top, want;
 
-		if (!c || !c->dirty)
+		if (!c || !c->dirty || c->waited)
 			continue;
 		c->dirty = false;
-		top = want = c->n ? c->heap[0].at : 0;
-		/* slack: wake at the end of the slack-aligned window holding
-		 * the top, so that the timers of one window share a wakeup */
-		if (top && l->timer_slack > 1)
-			want = top + (l->timer_slack - top % l->timer_slack) % l->timer_slack;
+		evm_heap_settle(c);
+		top = c->n ? c->heap[0].at : 0;
+		want = top ? evm_slack_align(l, top) : 0;
 		if (want == c->armed)
 			continue;
 		if (top && top <= evm_timer_now(i)) {
@@ -264,7 +405,7 @@ int evm_clocks_arm(evm_loop *l)
 	return 0;
 }
 
-void evm_clocks_free(evm_loop *l)
+static void evm_clocks_free(evm_loop *l)
 {
 	int i;
 
@@ -274,13 +415,14 @@ void evm_clocks_free(evm_loop *l)
 		if (!c)
 			continue;
 		if (evm_forked(l))
-			close(c->base.fd);
+			evm_fd_after_fork(&c->base);
 		else
 			evm_close_fd(&c->base);
 		free(c->heap_mem);
 		free(c);
 		l->clocks[i] = NULL;
 	}
+	l->wait_clock = NULL;
 }
 
 static int evm_timer_call(evm_source *s, int fd, uint64_t expirations, int error)
@@ -307,14 +449,18 @@ int evm_clock_dispatch(struct evm_clock *c, bool fd_ready)
 		c->armed = 0; /* expired: a one-shot timerfd is disarmed now */
 	}
 	c->due = false;
-	c->dirty = l->clocks_dirty = true;
+	evm_clock_touch(c);
 	if (evm_loop_now(l, c->clockid, &now) < 0)
 		now = evm_clock_read(c->clockid);
 
-	while (c->n && c->heap[0].at <= now) {
-		evm_source *s = c->heap[0].s;
+	for (;;) {
+		evm_source *s;
 		uint64_t exp = 1;
 
+		evm_heap_settle(c); /* a callback may have added timers */
+		if (!c->n || c->heap[0].at > now)
+			break;
+		s = c->heap[0].s;
 		if (s->timer.interval && s->enabled == EVM_ON) {
 			exp += (now - s->timer.next) / s->timer.interval;
 			s->timer.next += exp * s->timer.interval;
@@ -331,12 +477,21 @@ int evm_clock_dispatch(struct evm_clock *c, bool fd_ready)
 	return 0;
 }
 
-/* After the epoll batch: the clocks whose top was due before blocking (and
- * that their timerfd did not already bring). Returns how many ran. */
+/* After the epoll batch: the waited clock, if its top is due now, and the
+ * timerfd clocks whose top was due before blocking (and that their timerfd
+ * did not already bring). Returns how many clocks ran. */
 int evm_clocks_dispatch_due(evm_loop *l)
 {
+	struct evm_clock *w = l->wait_clock;
 	int i, r, n = 0;
+	uint64_t now;
 
+	if (w && (w->n || w->pending) && !w->due) {
+		if (evm_loop_now(l, CLOCK_MONOTONIC, &now) < 0)
+			now = evm_clock_read(CLOCK_MONOTONIC);
+		evm_heap_settle(w);
+		w->due = w->heap[0].at <= now;
+	}
 	l->clocks_due = false;
 	for (i = 0; i < EVM_CLK_MAX; i++) {
 		struct evm_clock *c = l->clocks[i];
@@ -398,7 +553,7 @@ int evm_timer_dispatch(evm_source *s)
 /* Puts the timer where its state says: heap or dedicated timerfd. */
 static int evm_timer_apply(evm_source *s)
 {
-	struct evm_clock *c = s->timer.clk;
+	struct evm_clock *c = evm_timer_clk(s);
 
 	if (!c)
 		return evm_timer_arm_dedicated(s);
@@ -431,7 +586,7 @@ static int evm_timer_check(evm_loop *l, int idx, uint64_t value_ns, uint64_t int
 				     "EVM_TIMER_ABSOLUTE on CLOCK_REALTIME(_ALARM)");
 	if (value_ns > (uint64_t)INT64_MAX - now)
 		return evm_set_error(l, -EINVAL, "timer: value_ns out of range");
-	if (interval_ns > (uint64_t)INT64_MAX / 2)
+	if (interval_ns > EVM_TIMER_INTERVAL_MAX)
 		return evm_set_error(l, -EINVAL, "timer: interval_ns out of range");
 	*next = now + value_ns;
 	return 0;
@@ -491,14 +646,12 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 			evm_source_destroy(s);
 			return r;
 		}
-		s->timer.clk = c;
 		r = evm_heap_insert(c, s);
 		if (r < 0) {
 			evm_source_destroy(s);
 			return evm_set_error(l, r, "evm_add_timer: %s", strerror(-r));
 		}
 	}
-	evm_source_link(s);
 	if (ret)
 		*ret = s;
 	return 0;
@@ -539,7 +692,7 @@ int evm_timer_get_next(const evm_source *s, uint64_t *ret_ns)
 	return 0;
 }
 
-int evm_timer_set_enabled(evm_source *s, int mode)
+static int evm_timer_set_enabled(evm_source *s, int mode)
 {
 	int old = s->enabled, r;
 
@@ -553,10 +706,41 @@ int evm_timer_set_enabled(evm_source *s, int mode)
 	return 0;
 }
 
-void evm_timer_release(evm_source *s)
+static void evm_timer_release(evm_source *s)
 {
-	if (s->timer.clk)
-		evm_heap_remove(s->timer.clk, s);
-	else
+	struct evm_clock *c = evm_timer_clk(s);
+
+	if (!c)
 		evm_close_fd(s);
+	else if (!s->loop->freeing)
+		evm_heap_remove(c, s);
+	else /* the whole heap goes in loop_free: no need to keep it in order */
+		s->timer.heap_idx = EVM_HEAP_NONE;
 }
+
+static void evm_timer_after_fork(evm_source *s)
+{
+	if (evm_timer_clk(s))
+		s->timer.heap_idx = EVM_HEAP_NONE; /* the heap goes in loop_free */
+	else
+		evm_fd_after_fork(s);
+}
+
+/* A timer on the waited clock has no fd of its own: the loop's epoll fd,
+ * whose wait carries its timeout. */
+static int evm_timer_get_fd(const evm_source *s)
+{
+	struct evm_clock *c = evm_timer_clk(s);
+
+	if (!c)
+		return s->fd;
+	return c->waited ? s->loop->epfd : c->base.fd;
+}
+
+const struct evm_source_ops evm_timer_ops = {
+	.release = evm_timer_release,
+	.set_enabled = evm_timer_set_enabled,
+	.after_fork = evm_timer_after_fork,
+	.get_fd = evm_timer_get_fd,
+	.loop_free = evm_clocks_free,
+};
