@@ -9,6 +9,7 @@
 #include "html.h"
 #include "bench_impl.h"
 #include "hist.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -738,42 +739,19 @@ int html_bench(FILE *f, const struct bench_results *r)
 int output_save(const char *path, int (*render)(FILE *f, const void *arg), const void *arg,
 		char *err, size_t errlen)
 {
-	char tmp[PATH_MAX];
-	const char *slash;
-	FILE *f;
-	int fd, ret;
+	struct outfile *o;
+	int ret = outfile_open(&o, path, 0, err, errlen);
 
-	if (!strcmp(path, "-")) {
-		ret = render(stdout, arg);
-		if (ret)
-			snprintf(err, errlen, "cannot write the page to stdout: %s", strerror(-ret));
+	if (ret)
 		return ret;
-	}
-	slash = strrchr(path, '/');
-	if (slash)
-		snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
-	else
-		snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", path);
-	fd = mkstemp(tmp);	/* O_EXCL: never through a planted link */
-	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		return ret;
-	}
-	ret = render(f, arg);
-	if (fclose(f) && !ret)
-		ret = -(errno ? errno : EIO);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
+	ret = render(outfile_stream(o), arg);
 	if (ret) {
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
+		snprintf(err, errlen, "cannot write %s: %s", strcmp(path, "-") ? path : "to stdout",
+			 strerror(-ret));
+		outfile_discard(o);
+		return ret;
 	}
-	return ret;
+	return outfile_commit(o, err, errlen);
 }
 
 static int render_report(FILE *f, const void *arg)
@@ -798,27 +776,5 @@ int html_save_bench(const struct bench_results *r, const char *path, char *err, 
 
 int output_check_path(const char *path, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-
-	if (!strcmp(path, "-"))
-		return 0;
-	if (!*path || (slash && !slash[1])) {
-		snprintf(err, errlen, "cannot write '%s': not a file name", path);
-		return -EINVAL;
-	}
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(EISDIR));
-		return -EISDIR;
-	}
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
-		 slash ? path : ".");
-	if (access(dir, W_OK | X_OK)) {
-		int e = errno;
-
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
-		return -e;
-	}
-	return 0;
+	return outfile_check(path, 0, err, errlen);
 }

@@ -6,6 +6,7 @@
  * Trace Event Format's JSON object form, sorted by time.
  */
 #include "perfetto.h"
+#include "outfile.h"
 #include "report.h"
 
 #include <errno.h>
@@ -24,9 +25,8 @@
 #define MAX_LINE (1u << 16)
 
 struct perfetto_out {
-	char *path, *tmp;
-	int fd;
-	bool done;
+	struct outfile *out;    /* outfile.h: committed by perfetto_write */
+	char *path;
 };
 
 struct pf_send {
@@ -86,37 +86,16 @@ static const char *const stage_slice[4] = { "send", "wake", "return", "dispatch"
 int perfetto_open(struct perfetto_out **ret, const char *path, char *err, size_t errlen)
 {
 	struct perfetto_out *o = calloc(1, sizeof(*o));
-	const char *slash = strrchr(path, '/');
 	int r;
 
 	*ret = NULL;
-	if (!o || !(o->path = strdup(path)) ||
-	    asprintf(&o->tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) < 0) {
-		if (o)
-			free(o->path);
+	if (!o || !(o->path = strdup(path))) {
 		free(o);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	/* hidden beside path, so that the rename stays in one file system;
-	 * it replaces whatever is at path (a symlink itself, never what it
-	 * points to) */
-	o->fd = mkostemp(o->tmp, O_CLOEXEC);
-	if (o->fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-r));
-		free(o->tmp);
-		free(o->path);
-		free(o);
-		return r;
-	}
-	if (fchmod(o->fd, 0644)) { /* as a file made with the umask would be, near enough */
-		r = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-r));
-		unlink(o->tmp);
-		close(o->fd);
-		free(o->tmp);
+	r = outfile_open(&o->out, path, OUTFILE_NO_STDOUT, err, errlen);
+	if (r) {
 		free(o->path);
 		free(o);
 		return r;
@@ -129,11 +108,7 @@ void perfetto_close(struct perfetto_out *o)
 {
 	if (!o)
 		return;
-	if (o->fd >= 0)
-		close(o->fd);
-	if (!o->done)
-		unlink(o->tmp);
-	free(o->tmp);
+	outfile_discard(o->out);
 	free(o->path);
 	free(o);
 }
@@ -839,7 +814,7 @@ int perfetto_write(struct perfetto_out *o, const char *events_path,
 	struct pf_data d = { 0 };
 	struct pf_items it = { 0 };
 	struct perfetto_stats st = { 0 };
-	FILE *f = NULL;
+	FILE *f;
 	int r;
 
 	r = read_records(&d, events_path, err, errlen);
@@ -868,12 +843,7 @@ int perfetto_write(struct perfetto_out *o, const char *events_path,
 		goto oom;
 	qsort(it.v, it.n, sizeof(*it.v), cmp_item);
 
-	f = fdopen(o->fd, "w");
-	if (!f) {
-		r = -errno;
-		goto io;
-	}
-	o->fd = -1;
+	f = outfile_stream(o->out);
 	fprintf(f, "{\"traceEvents\":[\n");
 	for (size_t i = 0; i < it.n; i++)
 		fprintf(f, "%s%s\n", it.v[i].text, i + 1 < it.n ? "," : "");
@@ -885,21 +855,10 @@ int perfetto_write(struct perfetto_out *o, const char *events_path,
 	for (size_t i = 0; i < d.nlane; i++)
 		fprintf(f, "%s[%u,%u]", i ? "," : "", LANE_BASE + (unsigned)i, d.lane[i].tid);
 	fprintf(f, "]}}\n");
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		r = -(errno ? errno : EIO);
-		goto io;
-	}
-	if (fclose(f)) {
-		f = NULL;
-		r = -(errno ? errno : EIO);
-		goto io;
-	}
-	f = NULL;
-	if (rename(o->tmp, o->path)) {
-		r = -errno;
-		goto io;
-	}
-	o->done = true;
+	r = outfile_commit(o->out, err, errlen);
+	o->out = NULL;
+	if (r)
+		goto out;
 	if (stats)
 		*stats = st;
 	r = 0;
@@ -908,11 +867,7 @@ oom:
 	r = -ENOMEM;
 	snprintf(err, errlen, "cannot write %s: out of memory", o->path);
 	goto out;
-io:
-	snprintf(err, errlen, "cannot write %s: %s", o->path, strerror(-r));
 out:
-	if (f)
-		fclose(f);
 	for (size_t i = 0; i < it.n; i++)
 		free(it.v[i].text);
 	free(it.v);

@@ -6,6 +6,7 @@
 #include "report.h"
 #include "machine.h"
 #include "mech.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -381,29 +382,31 @@ struct json_object *report_to_json(const struct evtrace_report *r)
 	return o;
 }
 
-int report_write_json(const struct evtrace_report *r, const char *path, char *err, size_t errlen)
+int report_print_json(FILE *f, const struct evtrace_report *r)
 {
 	struct json_object *o = report_to_json(r);
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	bool out = !strcmp(path, "-");
-	FILE *f = out ? stdout : fopen(path, "w");
-	int ret = 0;
+	int ret = fprintf(f, "%s\n", text) < 0 || fflush(f) ? -(errno ? errno : EIO) : 0;
 
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fprintf(f, "%s\n", text) < 0 || fflush(f) != 0)
-		ret = -(errno ? errno : EIO);
-	if (!out && fclose(f) != 0 && !ret)
-		ret = -(errno ? errno : EIO);
-	if (ret)
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
-out:
 	json_object_put(o);
 	return ret;
+}
+
+int report_write_json(const struct evtrace_report *r, const char *path, char *err, size_t errlen)
+{
+	struct outfile *o;
+	int ret = outfile_open(&o, path, 0, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = report_print_json(outfile_stream(o), r);
+	if (ret) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
+		outfile_discard(o);
+		return ret;
+	}
+	return outfile_commit(o, err, errlen);
 }
 
 /* -------------------------------------------------------- reading JSON */

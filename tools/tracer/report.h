@@ -83,7 +83,10 @@ void report_diff(struct evtrace_report *out, const struct evtrace_report *cur,
 void report_summarize(struct evtrace_report *r);
 void report_print_text(FILE *f, const struct evtrace_report *r);
 struct json_object *report_to_json(const struct evtrace_report *r);
-/* 0, or a negative errno with a one-line message in err. */
+/* The JSON report to f; 0, or a negative errno when a write failed. */
+int report_print_json(FILE *f, const struct evtrace_report *r);
+/* The same into path ("-": stdout) through outfile.h; 0, or a negative
+ * errno with a one-line message in err. */
 int report_write_json(const struct evtrace_report *r, const char *path, char *err, size_t errlen);
 int report_read_json(struct evtrace_report *r, const char *path, char *err, size_t errlen);
 /* Fills kernel, CPU and virtualisation fields. */

@@ -43,6 +43,7 @@ struct tracer {
 	enum evt_mode mode;
 	struct ring_buffer *rb;
 	FILE *events;
+	bool events_ours;       /* opened here (not opts->events_file) */
 	uint64_t records;
 	struct bpf_link *usdt_link;
 	bool usdt;
@@ -579,11 +580,16 @@ static int load_first_mode(struct tracer *t, const struct evt_config *cfg, const
 	return r;
 }
 
-static int open_events(struct tracer *t, const char *path, char *err, size_t errlen)
+static int open_events(struct tracer *t, const struct tracer_opts *opts, char *err, size_t errlen)
 {
+	const char *path = opts->events_path;
 	int r;
 
-	t->events = fopen(path, "we");
+	t->events = opts->events_file;
+	if (!t->events) {
+		t->events = fopen(path, "we");
+		t->events_ours = true;
+	}
 	if (!t->events) {
 		r = -errno;
 		snprintf(err, errlen, "cannot write events to %s: %s", path, strerror(-r));
@@ -626,7 +632,7 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
 		goto fail;
 	if (probe != USDT_NONE)
 		tracer_attach_usdt(t, bin);
-	if (opts->events_path && (r = open_events(t, opts->events_path, err, errlen)))
+	if (opts->events_path && (r = open_events(t, opts, err, errlen)))
 		goto fail;
 	*ret = t;
 	return 0;
@@ -659,6 +665,11 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	if (t->events)
 		fflush(t->events);
 	return r;
+}
+
+int tracer_events_fd(const struct tracer *t)
+{
+	return t && t->rb ? ring_buffer__epoll_fd(t->rb) : -ENOENT;
 }
 
 /* Sums a per-CPU map entry of loghists. */
@@ -742,8 +753,10 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	if (t->events)
+	if (t->events && t->events_ours)
 		fclose(t->events);
+	else if (t->events)
+		fflush(t->events);
 	bpf_link__destroy(t->usdt_link);
 	evtrace_bpf__destroy(t->skel);
 	free(t->pcpu_buf);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "report.h"
@@ -31,6 +32,10 @@ struct tracer_opts {
 	bool all;               /* -a */
 	bool follow_forks;      /* children forked by targets become targets */
 	const char *events_path;/* --events FILE: per-event records, or NULL */
+	FILE *events_file;      /* with events_path: the stream to write them to
+				 * (the caller's, e.g. an outfile.h stream: the
+				 * tracer flushes it, never closes it), or NULL:
+				 * the tracer opens events_path itself */
 	const char *btf_path;   /* kernel BTF; NULL = /sys/kernel/btf/vmlinux
 				 * (EVTRACE_BTF in the environment also sets it) */
 	const char *usdt_binary;/* binary/library with libevm's USDT probes to
@@ -53,6 +58,10 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
  * that wait.
  * Returns records consumed or a negative errno. */
 int tracer_poll(struct tracer *t, int timeout_ms);
+/* With events_path: an fd (ring_buffer__epoll_fd) that becomes readable
+ * when records wait (the buffer is half full), for the caller's loop: call
+ * tracer_poll(t, 0) then. -ENOENT without records. */
+int tracer_events_fd(const struct tracer *t);
 /* Cumulative counts and histograms since open, merged over CPUs. */
 int tracer_collect(struct tracer *t, struct evtrace_report *out);
 /* Clears the maps (interval reports). */

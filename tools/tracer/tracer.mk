@@ -3,7 +3,7 @@
 # collects; report.c is the report model (text, JSON, reading JSON back).
 # Linked into evtrace and the tracer and CLI tests.
 TRACER_SRCS := $(sort $(wildcard tools/tracer/*.c))
-REPORT_SRCS := tools/tracer/report.c
+REPORT_SRCS := tools/tracer/report.c tools/tracer/outfile.c
 
 # the tracer includes the skeleton
 $(patsubst %.c,$(BUILD)/obj/%.o,tools/tracer/tracer.c) \
