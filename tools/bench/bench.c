@@ -29,6 +29,7 @@
 #include "bench_baseline.h"
 #include "bench_impl.h"
 #include "html.h"
+#include "parse.h"
 #include "tracer.h"
 
 #define EXIT_USAGE 2
@@ -101,26 +102,13 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
-static int parse_int(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static bool policy_ok(const char *p)
 {
 	long prio;
 
 	if (!strcmp(p, "other"))
 		return true;
-	return !strncmp(p, "fifo:", 5) && !parse_int(p + 5, 1, 99, &prio);
+	return !strncmp(p, "fifo:", 5) && !parse_long(p + 5, 1, 99, &prio);
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -147,7 +135,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		c->quick = true;
 		return 0;
 	case OPT_TRIALS:
-		if (parse_int(arg, 1, BENCH_MAX_TRIALS, &v)) {
+		if (parse_long(arg, 1, BENCH_MAX_TRIALS, &v)) {
 			errline(c, "invalid --trials '%s': expected 1..%d", arg, BENCH_MAX_TRIALS);
 			c->failed = true;
 			return EINVAL;
@@ -155,12 +143,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		c->trials = (int)v;
 		return 0;
 	case OPT_SCALE: {
-		char *end;
 		double x;
 
-		errno = 0;
-		x = strtod(arg, &end);
-		if (errno || end == arg || *end || !(x >= 0.01 && x <= 100)) {
+		if (parse_double(arg, 0.01, 100, &x)) {
 			errline(c, "invalid --scale '%s': expected 0.01..100", arg);
 			c->failed = true;
 			return EINVAL;
@@ -169,7 +154,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	case OPT_TIMEOUT:
-		if (parse_int(arg, 1, 86400, &v)) {
+		if (parse_long(arg, 1, 86400, &v)) {
 			errline(c, "invalid --timeout '%s': expected 1..86400 seconds", arg);
 			c->failed = true;
 			return EINVAL;

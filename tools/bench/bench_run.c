@@ -13,6 +13,7 @@
  * syscalls per event, whatever the setup and exit cost.
  */
 #include "bench_impl.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -166,18 +167,13 @@ out:
 
 /* ---------------------------------------------------- census children */
 
-/* A census run's evload: forked, held at a gate (a futex in shared memory)
- * until its syscall counter is attached, then released to exec. */
+/* A census run's evload: forked, held (spawn.h) until its syscall counter
+ * is attached, then released to exec. */
 struct child {
+	struct spawn sp;
 	pid_t pid;
-	_Atomic int *gate;      /* shared: 0 wait, 1 exec, 2 give up */
 	int out, errfd;         /* memfds */
 };
-
-static long futex(_Atomic int *uaddr, int op, int val, const struct timespec *ts)
-{
-	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
-}
 
 static void child_kill(struct child *c)
 {
@@ -192,28 +188,20 @@ static void child_kill(struct child *c)
 static void child_free(struct child *c)
 {
 	child_kill(c);
-	if (c->gate)
-		munmap(c->gate, sizeof(*c->gate));
 	if (c->out >= 0)
 		close(c->out);
 	if (c->errfd >= 0)
 		close(c->errfd);
-	c->gate = NULL;
 	c->out = c->errfd = -1;
 }
 
-/* Forks the child, held at the gate; it execs argv once released. */
+/* Forks the child, held; it execs argv once released. */
 static int child_spawn(struct child *c, char *const *argv, char *err, size_t errlen)
 {
+	struct spawn_opts o = { NULL, -1, -1, -1 };
+	int devnull, r;
+
 	c->pid = -1;
-	c->out = c->errfd = -1;
-	c->gate = mmap(NULL, sizeof(*c->gate), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (c->gate == MAP_FAILED) {
-		c->gate = NULL;
-		snprintf(err, errlen, "mmap: %s", strerror(errno));
-		return -errno;
-	}
-	atomic_store(c->gate, 0);
 	c->out = memfd_create("evload-out", MFD_CLOEXEC);
 	c->errfd = memfd_create("evload-err", MFD_CLOEXEC);
 	if (c->out < 0 || c->errfd < 0) {
@@ -221,42 +209,35 @@ static int child_spawn(struct child *c, char *const *argv, char *err, size_t err
 		child_free(c);
 		return -EIO;
 	}
-	fflush(NULL);
-	c->pid = fork();
-	if (c->pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	o.in = devnull;
+	o.out = c->out;
+	o.err = c->errfd;
+	r = spawn_held(&c->sp, argv[0], argv, &o, err, errlen);
+	if (devnull >= 0)
+		close(devnull);
+	if (r) {
 		child_free(c);
-		return -EAGAIN;
+		return r;
 	}
-	if (c->pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		if (devnull >= 0)
-			dup2(devnull, STDIN_FILENO);
-		dup2(c->out, STDOUT_FILENO);
-		dup2(c->errfd, STDERR_FILENO);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		for (;;) {
-			int g = atomic_load(c->gate);
-
-			if (g == 1)
-				break;
-			if (g == 2 || getppid() == 1)
-				_exit(126);
-			futex(c->gate, FUTEX_WAIT, 0, &(struct timespec){ .tv_sec = 1 });
-		}
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	c->pid = c->sp.pid;
 	return 0;
 }
 
-static void child_release(struct child *c, int how)
+/* Releases the child (run: it execs argv) or gives up. */
+static int child_release(struct child *c, bool run)
 {
-	atomic_store(c->gate, how);
-	futex(c->gate, FUTEX_WAKE, 1, NULL);
+	int r;
+
+	if (!run) {
+		spawn_abort(&c->sp);
+		c->pid = -1;
+		return 0;
+	}
+	r = spawn_release(&c->sp);
+	if (r)
+		dprintf(c->errfd, "cannot execute evload: %s\n", strerror(-r));
+	return 0;
 }
 
 /* Waits for the child; 0 and its status, or -ETIMEDOUT / -EINTR (the child
@@ -386,6 +367,11 @@ struct bench_session {
 	char attach_mode[64];
 	bool usdt;
 };
+
+static long futex(_Atomic int *uaddr, int op, int val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
 
 static int futex_wait_ms(_Atomic uint32_t *w, uint32_t val, int ms)
 {
@@ -664,10 +650,10 @@ static int census_run(const struct bench_config *cfg, enum evt_kind k, enum benc
 	if (pfd < 0) {
 		ret = -errno;
 		snprintf(t->err, sizeof(t->err), "perf_event_open: %s", strerror(errno));
-		child_release(&c, 2);
+		child_release(&c, false);
 		goto out;
 	}
-	child_release(&c, 1);
+	child_release(&c, true);
 	ret = child_wait(&c, cfg->timeout_s, &status);
 	if (ret) {
 		snprintf(t->err, sizeof(t->err), "%s", ret == -ETIMEDOUT ? "timed out" : strerror(-ret));

@@ -10,6 +10,7 @@
  */
 #include "evload.h"
 #include "machine.h"
+#include "parse.h"
 
 #include <argp.h>
 #include <ctype.h>
@@ -103,28 +104,22 @@ static const char *const *kind_names(void)
 	return names;
 }
 
-/* A decimal integer in [min, max]; anything else is bad input. */
-static uint64_t parse_u64(const char *opt, const char *arg, uint64_t min, uint64_t max)
+/* A decimal integer in [min, max] (parse.h); anything else is bad input. */
+static uint64_t opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v = 0;
+	int r;
 
 	while (isspace((unsigned char)*arg))
 		arg++;
-	errno = 0;
-	if (*arg == '-' || !isdigit((unsigned char)*arg))
-		goto bad;
-	v = strtoull(arg, &end, 10);
-	if (*end || (errno && errno != ERANGE))
-		goto bad;
-	if (errno == ERANGE || v > max)
+	r = parse_u64(arg, 0, UINT64_MAX, &v);
+	if (r == -ERANGE || (!r && v > max))
 		usage_error("%s must be in the range %" PRIu64 "..%" PRIu64 ", not '%s'", opt, min, max,
 			    arg);
-	if (v < min)
-		goto bad;
+	if (r || v < min)
+		usage_error("%s must be a %s integer, not '%s'", opt, min ? "positive" : "non-negative",
+			    arg);
 	return v;
-bad:
-	usage_error("%s must be a %s integer, not '%s'", opt, min ? "positive" : "non-negative", arg);
 }
 
 /* A duration (ev_parse_duration) in [min_ns, max_ns]. */
@@ -308,7 +303,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->pattern_set = true;
 		break;
 	case OPT_COUNT:
-		o->count = parse_u64("--count", arg, 1, EV_MAX_COUNT);
+		o->count = opt_u64("--count", arg, 1, EV_MAX_COUNT);
 		c->count_set = true;
 		break;
 	case OPT_DURATION:
@@ -320,7 +315,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->interval_set = true;
 		break;
 	case OPT_WINDOW:
-		o->window = (unsigned)parse_u64("--window", arg, 1, EV_RING / 2);
+		o->window = (unsigned)opt_u64("--window", arg, 1, EV_RING / 2);
 		c->window_set = true;
 		break;
 	case OPT_THREADS:
@@ -339,7 +334,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->prio = 0;
 		} else if (!strncmp(arg, "fifo:", 5)) {
 			int max = sched_get_priority_max(SCHED_FIFO);
-			uint64_t p = parse_u64("the fifo priority", arg + 5, 1, max > 0 ? (uint64_t)max : 1);
+			uint64_t p = opt_u64("the fifo priority", arg + 5, 1, max > 0 ? (uint64_t)max : 1);
 
 			o->policy = SCHED_FIFO;
 			o->prio = (int)p;
@@ -385,11 +380,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		kind_only(c, "--clock");
 		break;
 	case OPT_JOBS:
-		o->jobs = parse_u64("--jobs", arg, 1, EV_MAX_COUNT);
+		o->jobs = opt_u64("--jobs", arg, 1, EV_MAX_COUNT);
 		kind_only(c, "--jobs");
 		break;
 	case OPT_WORKERS:
-		o->workers = (unsigned)parse_u64("--workers", arg, 1, EV_MAX_WORKERS);
+		o->workers = (unsigned)opt_u64("--workers", arg, 1, EV_MAX_WORKERS);
 		kind_only(c, "--workers");
 		break;
 	case OPT_JOB_TIME:

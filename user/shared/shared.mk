@@ -1,5 +1,6 @@
 # Modules shared by evload, evtrace and the tests (user/shared/): the
 # log-linear histogram (bpf/loghist.h + hist.c), the machine's description
-# (machine.c) and the mechanism table (mech.c: names, labels, kinds).
+# (machine.c), the mechanism table (mech.c: names, labels, kinds) and the
+# command-line number parser (parse.c).
 SHARED_SRCS := $(sort $(wildcard user/shared/*.c))
 SHARED_LIBS := -ljson-c
