@@ -29,6 +29,7 @@
 #include "bench_baseline.h"
 #include "bench_impl.h"
 #include "html.h"
+#include "outfile.h"
 #include "parse.h"
 #include "tracer.h"
 
@@ -297,17 +298,12 @@ static void config_from(const struct bench_cli *c, struct bench_config *cfg)
 /* Can we write FILE? Checked before minutes of measuring, not after. */
 static int check_writable(const struct bench_cli *c, const char *opt, const char *path)
 {
-	FILE *f;
-	bool existed = access(path, F_OK) == 0;
+	char err[512];
 
-	f = fopen(path, "ae");
-	if (!f) {
-		errline(c, "cannot write %s '%s': %s", opt, path, strerror(errno));
+	if (outfile_check(path, 0, err, sizeof(err))) {
+		errline(c, "%s: %s", opt, err);
 		return -1;
 	}
-	fclose(f);
-	if (!existed)
-		unlink(path);
 	return 0;
 }
 
@@ -528,12 +524,9 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	if ((c.json && check_writable(&c, "--json", c.json)) ||
-	    (c.md && check_writable(&c, "--markdown", c.md)))
+	    (c.md && check_writable(&c, "--markdown", c.md)) ||
+	    (c.html && check_writable(&c, "--html", c.html)))
 		goto out;
-	if (c.html && output_check_path(c.html, err, sizeof(err))) {
-		errline(&c, "--html: %s", err);
-		goto out;
-	}
 	if (private_copy(&r->cfg, dir, sizeof(dir), err, sizeof(err))) {
 		errline(&c, "%s", err);
 		goto out;

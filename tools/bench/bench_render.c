@@ -9,6 +9,7 @@
  *   (3) the cross-check         (4) the conditions
  */
 #include "bench_impl.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -623,18 +624,13 @@ void bench_print_text(FILE *f, const struct bench_results *r)
 
 int bench_write_markdown(const struct bench_results *r, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "we");
+	struct outfile *out;
+	int ret = outfile_open(&out, path, 0, err, errlen);
 
-	if (!f) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	print_all(f, r, true);
-	if (fclose(f)) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -EIO;
-	}
-	return 0;
+	if (ret)
+		return ret;
+	print_all(outfile_stream(out), r, true);
+	return outfile_commit(out, err, errlen);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -902,11 +898,14 @@ struct json_object *bench_to_json(const struct bench_results *r)
 int bench_write_json(const struct bench_results *r, const char *path, char *err, size_t errlen)
 {
 	struct json_object *o = bench_to_json(r);
-	int ret = 0;
+	struct outfile *out;
+	int ret = outfile_open(&out, path, 0, err, errlen);
 
-	if (json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) {
-		snprintf(err, errlen, "cannot write %s: %s", path, json_util_get_last_err());
-		ret = -EIO;
+	if (!ret) {
+		fprintf(outfile_stream(out), "%s\n",
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		ret = outfile_commit(out, err, errlen);
 	}
 	json_object_put(o);
 	return ret;
