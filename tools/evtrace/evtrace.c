@@ -3,30 +3,34 @@
  * evtrace: follow every signal, eventfd, timerfd, signalfd and pipe event of a
  * process through the kernel, stage by stage, and report the latencies.
  *
- *   evtrace run [OPTION...] -- CMD [ARG...]   trace CMD (and its children)
- *   evtrace attach -p PID [-d SECONDS]        trace a running process
- *   evtrace attach -a [-d SECONDS]            trace the whole system
- *   evtrace report FILE                       render a saved JSON report
- *   evtrace bench [OPTION...]                 validate the comparison table
+ *   evtrace run [OPTION...] -- CMD [ARG...]      trace CMD (and its children)
+ *   evtrace attach [-p PID | -a] [INTERVAL [COUNT]]  a process, or the system
+ *   evtrace report FILE                          render a saved JSON report
+ *   evtrace bench [OPTION...]                    validate the comparison table
+ *
+ * The session runs on one libevm loop: signal sources (INT, TERM, HUP,
+ * QUIT), io sources on the target's pidfd and on the ring buffer of
+ * per-event records, timers for the interval, the duration and the
+ * Prometheus refresh.
  *
  * Exit status: run mirrors CMD's (its exit code, or 128 + the signal that
  * killed it; 127 when CMD is not found, 126 when it cannot be executed);
- * otherwise 0 on success, 1 when tracing or reading fails, 2 on bad usage.
- * Every error is one line on stderr.
+ * otherwise 0 on success, 1 when tracing or writing fails, 2 on bad usage
+ * (a bad output path included). Every error is one line on stderr.
  */
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,15 +38,21 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "perfetto.h"
+#include "evm.h"
 #include "html.h"
+#include "outfile.h"
+#include "parse.h"
+#include "perfetto.h"
 #include "prom.h"
 #include "report.h"
+#include "spawn.h"
 #include "tracer.h"
 
 #define EVTRACE_VERSION "0.1"
 #define EXIT_USAGE 2
 #define MAX_SECONDS 1e7
+#define MIN_INTERVAL_S 0.01
+#define NS_PER_S 1000000000ull
 
 const char *argp_program_version = "evtrace " EVTRACE_VERSION;
 
@@ -55,10 +65,13 @@ enum {
 	OPT_HTML,
 	OPT_LISTEN,
 	OPT_PROM_FILE,
+	OPT_NS,
 };
 
 /* --listen / --prom-file without -i: the snapshot's refresh period */
 #define PROM_REFRESH_S 1.0
+/* without a pidfd: how often the target is looked at */
+#define PID_POLL_S 0.1
 
 struct cli {
 	const char *prog;       /* "evtrace run", for messages */
@@ -66,13 +79,18 @@ struct cli {
 	bool failed;            /* a line was already printed */
 	/* common */
 	double interval_s;
+	long count;             /* attach: interval reports before stopping (0: no limit) */
+	int positionals;        /* attach: INTERVAL [COUNT] seen */
+	const char *out_path;   /* -o FILE: the text report */
 	const char *json_path;
 	const char *html_path;
-	const char *listen;             /* --listen ADDR:PORT */
+	const char *listen;     /* --listen ADDR:PORT */
 	const char *prom_file;
 	const char *events_path;
 	const char *btf_path;
-	bool no_dispatch;
+	const char *perfetto_path;
+	bool no_dispatch, quiet, timestamps;
+	enum report_unit unit;
 	int verbose;
 	/* attach */
 	pid_t pid;
@@ -82,11 +100,6 @@ struct cli {
 	char **cmd;
 	/* report */
 	const char *file;
-	/* --perfetto FILE: the timeline, written from the records (--events
-	 * FILE, or a temporary file of ours) */
-	const char *perfetto_path;
-	struct perfetto_out *perfetto;
-	char perfetto_tmp[PATH_MAX];
 };
 
 static void verrline(const struct cli *c, const char *fmt, va_list ap)
@@ -105,6 +118,20 @@ static void errline(const struct cli *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	verrline(c, fmt, ap);
 	va_end(ap);
+}
+
+/* A progress line (not with -q). */
+static void note(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	verrline(c, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
 }
 
 /* A bad argument: one line, and the parse fails. */
@@ -128,64 +155,46 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int parse_seconds(const char *s, double *out)
+static error_t interval_arg(struct cli *c, const char *arg)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > MAX_SECONDS)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int parse_pid(const char *s, pid_t *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
-		return -EINVAL;
-	*out = (pid_t)v;
+	if (parse_double(arg, MIN_INTERVAL_S, MAX_SECONDS, &c->interval_s))
+		return bad_arg(c, "invalid interval '%s': expected %g to %g seconds", arg,
+			       MIN_INTERVAL_S, MAX_SECONDS);
 	return 0;
 }
 
 /* ---------------------------------------------------------- arguments */
 
-/* --html FILE: writable, and not stdout twice. */
-static error_t html_arg(struct cli *c, const char *arg)
-{
-	char err[512];
-
-	if (output_check_path(arg, err, sizeof(err)))
-		return bad_arg(c, "--html: %s", err);
-	c->html_path = arg;
-	return 0;
-}
-
 static const struct argp_option common_options[] = {
-	{ "interval", 'i', "SECONDS", 0, "Also print a report of each SECONDS interval", 1 },
-	{ "json", OPT_JSON, "FILE", 0, "Save the report as JSON to FILE ('-': stdout, instead of the text)", 1 },
+	{ "interval", 'i', "SECONDS", 0, "Also print a report of each SECONDS interval (at least 0.01); --json keeps them in its \"intervals\"", 1 },
+	{ "timestamp", 'T', NULL, 0, "Print the time of day on each interval report", 1 },
+	{ "output", 'o', "FILE", 0, "Write the text report to FILE ('-': stdout; under run, once CMD has exited)", 1 },
+	{ "json", OPT_JSON, "FILE", 0, "Save the report as JSON to FILE ('-': stdout; for attach, instead of the text)", 1 },
 	{ "events", OPT_EVENTS, "FILE", 0, "Write per-event records to FILE", 1 },
-	{ "html", OPT_HTML, "FILE", 0, "Also draw the report as one self-contained HTML page in FILE ('-': stdout, instead of the text)", 1 },
+	{ "html", OPT_HTML, "FILE", 0, "Also draw the report as one self-contained HTML page in FILE ('-': stdout; for attach, instead of the text)", 1 },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Serve the metrics so far on http://ADDR:PORT/metrics for Prometheus (loopback only: 127.0.0.1, [::1], localhost; port 0: any free one, printed on stderr)", 1 },
 	{ "prom-file", OPT_PROM_FILE, "FILE", 0, "Write the metrics in the Prometheus text format to FILE (node_exporter's textfile collector; replaced atomically at each interval, each second without -i, and at the end)", 1 },
-	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux; also EVTRACE_BTF)", 1 },
-	{ "no-dispatch", OPT_NO_DISPATCH, NULL, 0, "Do not attach libevm's USDT probes: no dispatch stage, and a uprobe trap less per event", 1 },
 	{ "perfetto", OPT_PERFETTO, "FILE", 0, "Write a timeline of every event to FILE (Trace Event Format: ui.perfetto.dev, chrome://tracing)", 1 },
-	{ "verbose", 'v', NULL, 0, "Print libbpf debug output and the ids of our BPF programs", 1 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux; also EVTRACE_BTF)", 1 },
+	{ "no-dispatch", OPT_NO_DISPATCH, NULL, 0, "Do not attach libevm's USDT probes: no dispatch stage (libevm then writes no trace slot: one uprobe trap per thread less)", 1 },
+	{ "milliseconds", 'm', NULL, 0, "Text in milliseconds", 1 },
+	{ "microseconds", 'u', NULL, 0, "Text in microseconds (default: each number in its unit, 830ns, 4.52us, 1.20ms; JSON is always ns)", 1 },
+	{ "quiet", 'q', NULL, 0, "No progress lines: only the report and errors", 1 },
+	{ "verbose", 'v', NULL, 0, "Print the tracer's choices (attach mode, fallbacks), libbpf's warnings and the ids of our BPF programs; -vv: libbpf's debug output too", 1 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 1 },
 	{ 0 },
 };
 
+#define ENV_DOC \
+	"Environment: EVTRACE_BTF=PATH (as --btf); EVTRACE_ATTACH_MODE=raw_tp|tracepoint " \
+	"(start the feature probe there, tp_btf otherwise); EVTRACE_HOOKS_ONLY=1 (every " \
+	"program attached but returning at once: the cost of the hooks alone, empty reports; " \
+	"make bench-overhead's floor)."
+
 static const struct argp_option attach_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace process PID and its threads", 0 },
 	{ "all", 'a', NULL, 0, "Trace the whole system", 0 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until SIGINT/SIGTERM or the target exits)", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until SIGINT/SIGTERM/SIGHUP/SIGQUIT, COUNT intervals, or the target exits)", 0 },
 	{ 0 },
 };
 
@@ -195,8 +204,12 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'i':
-		if (parse_seconds(arg, &c->interval_s))
-			return bad_arg(c, "invalid interval '%s': expected a positive number of seconds", arg);
+		return interval_arg(c, arg);
+	case 'T':
+		c->timestamps = true;
+		return 0;
+	case 'o':
+		c->out_path = arg;
 		return 0;
 	case OPT_JSON:
 		c->json_path = arg;
@@ -205,7 +218,8 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		c->events_path = arg;
 		return 0;
 	case OPT_HTML:
-		return html_arg(c, arg);
+		c->html_path = arg;
+		return 0;
 	case OPT_LISTEN: {
 		char err[512];
 
@@ -214,14 +228,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		c->listen = arg;
 		return 0;
 	}
-	case OPT_PROM_FILE: {
-		char err[512];
-
-		if (!strcmp(arg, "-") || output_check_path(arg, err, sizeof(err)))
-			return bad_arg(c, "--prom-file: %s", strcmp(arg, "-") ? err : "needs a file, not stdout");
+	case OPT_PROM_FILE:
 		c->prom_file = arg;
 		return 0;
-	}
 	case OPT_BTF:
 		c->btf_path = arg;
 		return 0;
@@ -230,6 +239,15 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_PERFETTO:
 		c->perfetto_path = arg;
+		return 0;
+	case 'm':
+		c->unit = REPORT_UNIT_MS;
+		return 0;
+	case 'u':
+		c->unit = REPORT_UNIT_US;
+		return 0;
+	case 'q':
+		c->quiet = true;
 		return 0;
 	case 'v':
 		c->verbose++;
@@ -261,6 +279,7 @@ static void quiet_argp_hints(struct argp_state *state)
 	if (devnull)
 		state->err_stream = devnull;
 }
+
 
 static error_t parse_run(int key, char *arg, struct argp_state *state)
 {
@@ -303,10 +322,24 @@ static error_t parse_attach(int key, char *arg, struct argp_state *state)
 		c->all = true;
 		return 0;
 	case 'd':
-		if (parse_seconds(arg, &c->duration_s))
+		if (parse_double(arg, 1e-9, MAX_SECONDS, &c->duration_s))
 			return bad_arg(c, "invalid duration '%s': expected a positive number of seconds", arg);
 		return 0;
 	case ARGP_KEY_ARG:
+		/* runqlat's positionals: INTERVAL [COUNT] */
+		if (c->positionals == 0) {
+			c->positionals++;
+			if (parse_double(arg, MIN_INTERVAL_S, MAX_SECONDS, &c->interval_s))
+				return bad_arg(c, "unexpected argument '%s': INTERVAL is %g to %g seconds (see '%s --help')",
+					       arg, MIN_INTERVAL_S, MAX_SECONDS, c->prog);
+			return 0;
+		}
+		if (c->positionals == 1) {
+			c->positionals++;
+			if (parse_long(arg, 1, INT_MAX, &c->count))
+				return bad_arg(c, "invalid COUNT '%s': expected a positive number of reports", arg);
+			return 0;
+		}
 		return bad_arg(c, "unexpected argument '%s' (see '%s --help')", arg, c->prog);
 	case ARGP_KEY_END:
 		if (c->failed)
@@ -330,7 +363,17 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case OPT_HTML:
-		return html_arg(c, arg);
+		c->html_path = arg;
+		return 0;
+	case 'm':
+		c->unit = REPORT_UNIT_MS;
+		return 0;
+	case 'u':
+		c->unit = REPORT_UNIT_US;
+		return 0;
+	case OPT_NS:
+		c->unit = REPORT_UNIT_NS;
+		return 0;
 	case ARGP_KEY_INIT:
 		quiet_argp_hints(state);
 		return 0;
@@ -361,19 +404,27 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 static const struct argp run_argp = {
 	NULL, parse_run, "-- CMD [ARG...]",
 	"Run CMD (no shell) under the tracers, following its threads and children, "
-	"and print the report when it exits.\v"
-	"SIGINT and SIGTERM are forwarded to CMD; a second one kills it. "
-	"The exit status is CMD's (128 + N when signal N killed it; 127: not found, "
-	"126: not executable). With -i, each interval is printed and --json holds the "
-	"whole run.",
+	"and report when it exits.\v"
+	"stdout belongs to CMD: its output passes through untouched, and the report "
+	"goes to stderr, or to -o FILE. evtrace writes to stdout only when asked "
+	"(-o -, --json -, --html -), and then only once CMD has exited. "
+	"SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to CMD; a second one kills it "
+	"(the report is written either way). The exit status is CMD's (128 + N when "
+	"signal N killed it; 127: not found, 126: not executable; 1 when CMD succeeded "
+	"but a report could not be written). With -i, each interval is printed and --json "
+	"holds the whole run and its intervals.\n\n" ENV_DOC,
 	common_children, NULL, NULL,
 };
 
 static const struct argp attach_argp = {
-	attach_options, parse_attach, "-p PID | -a",
+	attach_options, parse_attach, "[-p PID | -a] [INTERVAL [COUNT]]",
 	"Trace a running process (and its threads and later children), or the whole "
-	"system with -a, until the duration ends, SIGINT/SIGTERM, or the process exits; "
-	"then print the report.",
+	"system with -a, until the duration ends, COUNT interval reports were printed, "
+	"SIGINT/SIGTERM/SIGHUP/SIGQUIT, or the process exits; then print the report "
+	"on stdout. INTERVAL and COUNT as runqlat's: a report each INTERVAL seconds "
+	"(as -i), COUNT of them.\v"
+	"Once the tracers are attached, evtrace prints 'ready' on stderr (not with -q). "
+	"A closed stdout (evtrace ... | head) ends tracing as SIGTERM does.\n\n" ENV_DOC,
 	common_children, NULL, NULL,
 };
 
@@ -382,6 +433,9 @@ static const struct argp_option report_options[] = {
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{ "events", OPT_EVENTS, "FILE", 0, "With --perfetto: the per-event records saved with --events (and --perfetto, for the senders)", 0 },
 	{ "perfetto", OPT_PERFETTO, "OUT", 0, "Write the timeline of --events FILE to OUT (Trace Event Format)", 0 },
+	{ "milliseconds", 'm', NULL, 0, "Text in milliseconds", 0 },
+	{ "microseconds", 'u', NULL, 0, "Text in microseconds", 0 },
+	{ "ns", OPT_NS, NULL, 0, "Text in exact nanoseconds, the JSON's numbers (default: 830ns, 4.52us, 1.20ms)", 0 },
 	{ 0 },
 };
 
@@ -404,30 +458,154 @@ static int parse_args(const struct argp *argp, int argc, char **argv, struct cli
 			errline(c, "invalid arguments: %s", strerror(err));
 		return -EINVAL;
 	}
-	if (c->json_path && c->html_path && !strcmp(c->json_path, "-") && !strcmp(c->html_path, "-")) {
-		errline(c, "--json - and --html - cannot both take stdout");
-		return -EINVAL;
+	{
+		const char *to_stdout[3] = { c->out_path, c->json_path, c->html_path };
+		int n = 0;
+
+		for (int i = 0; i < 3; i++)
+			n += to_stdout[i] && !strcmp(to_stdout[i], "-");
+		if (n > 1) {
+			errline(c, "only one of -o -, --json - and --html - can take stdout");
+			return -EINVAL;
+		}
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------ outputs */
+
+/* Every output file, opened before anything is traced (outfile.h). */
+struct outputs {
+	FILE *text;                     /* the text report, or NULL: none */
+	struct outfile *text_file;      /* -o FILE */
+	struct outfile *json, *html, *events;
+	struct perfetto_out *perfetto;  /* --perfetto: from the records */
+	char perfetto_tmp[PATH_MAX];    /* the records, without --events */
+	const char *events_path;
+};
+
+static int outputs_open(struct outputs *o, const struct cli *c)
+{
+	unsigned fl = c->is_run ? OUTFILE_STDOUT_LATER : 0;
+	char err[512] = "";
+	int r = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->events_path = c->events_path;
+	if (c->out_path)
+		r = outfile_open(&o->text_file, c->out_path, fl, err, sizeof(err));
+	if (!r && c->json_path)
+		r = outfile_open(&o->json, c->json_path, fl, err, sizeof(err));
+	if (!r && c->html_path)
+		r = outfile_open(&o->html, c->html_path, fl, err, sizeof(err));
+	if (!r && c->events_path)
+		r = outfile_open(&o->events, c->events_path, OUTFILE_NO_STDOUT, err, sizeof(err));
+	if (!r && c->prom_file)
+		r = outfile_check(c->prom_file, OUTFILE_NO_STDOUT, err, sizeof(err));
+	if (!r && c->perfetto_path) {
+		r = perfetto_open(&o->perfetto, c->perfetto_path, err, sizeof(err));
+		if (!r && !c->events_path) {
+			r = perfetto_events_tmp(o->perfetto_tmp, sizeof(o->perfetto_tmp));
+			if (r)
+				snprintf(err, sizeof(err), "cannot make a temporary file for the records: %s",
+					 strerror(-r));
+			else if (!(r = outfile_open(&o->events, o->perfetto_tmp, 0, err, sizeof(err))))
+				o->events_path = o->perfetto_tmp;
+		}
+	}
+	if (r) {
+		errline(c, "%s", err);
+		return r;
+	}
+	if (o->text_file)
+		o->text = outfile_stream(o->text_file);
+	else if (c->is_run)
+		o->text = stderr;       /* stdout is CMD's */
+	else if ((!c->json_path || strcmp(c->json_path, "-")) &&
+		 (!c->html_path || strcmp(c->html_path, "-")))
+		o->text = stdout;
+	return 0;
+}
+
+/* Drops every file not yet committed (nothing half-written stays). */
+static void outputs_discard(struct outputs *o)
+{
+	outfile_discard(o->text_file);
+	outfile_discard(o->json);
+	outfile_discard(o->html);
+	outfile_discard(o->events);
+	perfetto_close(o->perfetto);
+	if (o->perfetto_tmp[0])
+		unlink(o->perfetto_tmp);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Commits *f (NULL: nothing); 0, or -errno after one line. */
+static int commit(const struct cli *c, struct outfile **f)
+{
+	char err[512];
+	int r = outfile_commit(*f, err, sizeof(err));
+
+	*f = NULL;
+	if (r)
+		errline(c, "%s", err);
+	return r;
+}
+
+/* The timeline, from the records committed meanwhile; write: false when
+ * tracing failed (the file is then left out). */
+static int perfetto_finish(struct outputs *o, const struct cli *c, const struct evtrace_settings *base,
+			   bool write)
+{
+	struct perfetto_hint hint = { base ? base->pid : 0, base ? base->command : NULL };
+	struct perfetto_stats st;
+	char err[512] = "";
+	int r = 0;
+
+	if (!o->perfetto)
+		return 0;
+	if (write)
+		r = perfetto_write(o->perfetto, o->events_path, &hint, &st, err, sizeof(err));
+	perfetto_close(o->perfetto);
+	o->perfetto = NULL;
+	if (o->perfetto_tmp[0])
+		unlink(o->perfetto_tmp);
+	o->perfetto_tmp[0] = '\0';
+	if (r)
+		errline(c, "%s", err);
+	else if (write && st.left_out)
+		errline(c, "%zu events left out of %s: no track left for them", st.left_out,
+			c->perfetto_path);
+	else if (write && c->is_report && st.events && !st.sends)
+		errline(c, "note: %s has no send records (saved without --perfetto): the timeline "
+			"has no sending syscalls and no flows", o->events_path);
+	return r;
 }
 
 /* ------------------------------------------------------------ tracing */
 
 struct session {
 	struct cli *c;
+	struct outputs out;
 	struct tracer *t;
 	struct evtrace_settings base;   /* what we know of the target and system */
 	struct evtrace_report *cum;     /* everything since tracer_open */
 	struct evtrace_report *prev;    /* cum at the last interval report */
 	struct evtrace_report *part;    /* cum - prev: one interval */
-	int sigfd, pidfd;
+	struct json_object *intervals;  /* --json with -i: each interval */
+	evm_loop *loop;
+	evm_source *tick;               /* -i: the next interval report */
+	int pidfd;
 	pid_t child;                    /* run: CMD */
 	double start, part_start;
+	char part_utc[40];              /* part_start, UTC */
 	struct prom_server *prom;       /* --listen */
 	bool prom_failed;               /* the last --prom-file write failed */
-	int intervals;
-	int signals;                    /* SIGINT/SIGTERM received */
-	bool target_gone;
+	int intervals_done;
+	int signals;                    /* stop signals received */
+	bool target_gone, stdout_closed;
+	int status;                     /* run: CMD's wait status, once reaped */
+	bool reaped;
 };
 
 static int pidfd_open_(pid_t pid)
@@ -460,13 +638,20 @@ static bool pid_gone(pid_t pid)
 	return gone;
 }
 
-static void time_of_day(char *buf, size_t len)
+/* Now, UTC, ISO 8601 (with milliseconds: ms). */
+static void utc_now(char *buf, size_t len, bool ms)
 {
-	time_t t = time(NULL);
+	struct timespec ts;
 	struct tm tm;
+	char sec[24];
 
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ms)
+		snprintf(buf, len, "%s.%03dZ", sec, (int)(ts.tv_nsec / 1000000) % 1000);
+	else
+		snprintf(buf, len, "%sZ", sec);
 }
 
 /* Collects everything traced since tracer_open into s->cum. The maps are
@@ -511,143 +696,133 @@ static int collect(struct session *s, double now)
 static void take_part(struct session *s, double now)
 {
 	struct evtrace_report *t;
+	double start = s->part_start;
 
 	report_diff(s->part, s->cum, s->prev);
-	s->part->settings.duration_s = now - s->part_start;
+	s->part->settings.duration_s = now - start;
 	s->part_start = now;
+	utc_now(s->part_utc, sizeof(s->part_utc), true);
 	/* cum becomes prev; the old prev is overwritten by the next collect */
 	t = s->prev;
 	s->prev = s->cum;
 	s->cum = t;
+	if (s->intervals) {
+		struct json_object *o = report_to_json(s->part), *i = json_object_new_object(), *m;
+		json_object_object_add(i, "start_s", json_object_new_double(start - s->start));
+		json_object_object_add(i, "start_time", json_object_new_string(s->part_utc));
+		json_object_object_add(i, "duration_s", json_object_new_double(now - start));
+		if (json_object_object_get_ex(o, "mechanisms", &m))
+			json_object_object_add(i, "mechanisms", json_object_get(m));
+		json_object_array_add(s->intervals, i);
+		json_object_put(o);
+	}
 }
 
-static bool text_out(const struct session *s)
+/* A failed write of the text: a closed stdout (EPIPE) ends tracing as
+ * SIGTERM would; anything else is an error. */
+static int text_written(struct session *s)
 {
-	return (!s->c->json_path || strcmp(s->c->json_path, "-")) &&
-	       (!s->c->html_path || strcmp(s->c->html_path, "-"));
+	FILE *f = s->out.text;
+
+	if (!f || (!ferror(f) && !fflush(f)))
+		return 0;
+	if (errno == EPIPE) {
+		s->stdout_closed = true;
+		s->out.text = NULL;
+		return 1;
+	}
+	errline(s->c, "cannot write the text report: %s", strerror(errno));
+	s->out.text = NULL;
+	return -EIO;
+}
+
+static void print_header(struct session *s, const char *what, double dur)
+{
+	char tod[16] = "";
+
+	if (s->c->timestamps) {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(tod, sizeof(tod), "%H:%M:%S ", &tm);
+	}
+	fprintf(s->out.text, "\n=== %s%s (%.3f s) ===\n", tod, what, dur);
 }
 
 static int interval_report(struct session *s, double now)
 {
-	char tod[16];
 	int err = collect(s, now);
 
 	if (err)
 		return err;
-	s->intervals++;
+	s->intervals_done++;
 	take_part(s, now);
-	if (text_out(s)) {
-		time_of_day(tod, sizeof(tod));
-		printf("\n=== %s  interval %d (%.3f s) ===\n", tod, s->intervals,
-		       s->part->settings.duration_s);
-		report_print_text(stdout, s->part);
+	if (s->out.text) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "interval %d", s->intervals_done);
+		print_header(s, what, s->part->settings.duration_s);
+		report_print_text_unit(s->out.text, s->part, s->c->unit);
+		err = text_written(s);
+		if (err)
+			return err < 0 ? err : evm_loop_exit(s->loop, 0);
 	}
+	if (s->c->count && s->intervals_done >= s->c->count)
+		return evm_loop_exit(s->loop, 0);
 	return 0;
 }
 
+/* The end: JSON first (a reader closing stdout early stops nothing), then
+ * the HTML, then the text; every file committed. */
 static int final_report(struct session *s, double now)
 {
 	const struct evtrace_report *whole;
-	char err[256] = "";
-	int ret = collect(s, now);
+	struct outputs *o = &s->out;
+	int ret = collect(s, now), r;
 
 	if (ret)
 		return ret;
 	whole = s->cum;
-	if (s->intervals) {
+	if (s->intervals_done) {
 		take_part(s, now);
 		whole = s->prev;	/* take_part moved cum there */
 	}
-	if (text_out(s)) {
-		if (s->intervals) {
-			char tod[16];
+	if (o->json) {
+		struct json_object *j = report_to_json(whole);
+		FILE *f = outfile_stream(o->json);
 
-			time_of_day(tod, sizeof(tod));
-			printf("\n=== %s  last interval (%.3f s) ===\n", tod,
-			       s->part->settings.duration_s);
-		} else {
-			printf("\n");
-		}
-		report_print_text(stdout, s->intervals ? s->part : whole);
+		if (s->intervals)
+			json_object_object_add(j, "intervals", json_object_get(s->intervals));
+		/* a failed write leaves the stream's error set: the commit says it */
+		fprintf(f, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+		if (commit(s->c, &o->json))
+			ret = -EIO;
 	}
-	if (s->c->json_path && report_write_json(whole, s->c->json_path, err, sizeof(err))) {
-		errline(s->c, "%s", err);
-		return -EIO;
+	if (o->html) {
+		if (html_report(outfile_stream(o->html), whole))
+			errline(s->c, "cannot draw the page into %s", outfile_path(o->html));
+		if (commit(s->c, &o->html))
+			ret = -EIO;
 	}
-	if (s->c->html_path && html_save_report(whole, s->c->html_path, err, sizeof(err))) {
-		errline(s->c, "%s", err);
-		return -EIO;
-	}
-	return s->prom_failed ? -EIO : 0;
-}
-
-/* --perfetto FILE (tools/output/perfetto.h): the file is made before
- * anything is traced; the records go to --events FILE or to a temporary
- * file of ours, the timeline is written from them once the tracer has
- * closed them. */
-static int perfetto_begin(struct cli *c)
-{
-	char err[512] = "";
-	int r;
-
-	if (!c->perfetto_path)
-		return 0;
-	r = perfetto_open(&c->perfetto, c->perfetto_path, err, sizeof(err));
-	if (!r && !c->events_path) {
-		r = perfetto_events_tmp(c->perfetto_tmp, sizeof(c->perfetto_tmp));
-		if (r)
-			snprintf(err, sizeof(err), "cannot make a temporary file for the records: %s",
-				 strerror(-r));
+	if (o->text) {
+		if (s->intervals_done)
+			print_header(s, "last interval", s->part->settings.duration_s);
 		else
-			c->events_path = c->perfetto_tmp;
+			fprintf(o->text, "\n");
+		report_print_text_unit(o->text, s->intervals_done ? s->part : whole, s->c->unit);
+		r = text_written(s);
+		if (r < 0)
+			ret = r;
 	}
-	if (r) {
-		errline(c, "%s", err);
-		perfetto_close(c->perfetto);
-		c->perfetto = NULL;
-	}
-	return r;
-}
-
-/* write: false when tracing failed (the file is then left out). */
-static int perfetto_end(struct cli *c, const struct evtrace_settings *base, bool write)
-{
-	struct perfetto_hint hint = { base ? base->pid : 0, base ? base->command : NULL };
-	struct perfetto_stats st;
-	char err[512] = "";
-	int r = 0;
-
-	if (!c->perfetto)
-		return 0;
-	if (write)
-		r = perfetto_write(c->perfetto, c->events_path, &hint, &st, err, sizeof(err));
-	if (c->perfetto_tmp[0])
-		unlink(c->perfetto_tmp);
-	perfetto_close(c->perfetto);
-	c->perfetto = NULL;
-	if (r)
-		errline(c, "%s", err);
-	else if (write && st.left_out)
-		errline(c, "%zu events left out of %s: no track left for them", st.left_out,
-			c->perfetto_path);
-	else if (write && c->is_report && st.events && !st.sends)
-		errline(c, "note: %s has no send records (saved without --perfetto): the timeline "
-			"has no sending syscalls and no flows", c->events_path);
-	return r;
+	if (o->text_file && commit(s->c, &o->text_file))
+		ret = -EIO;
+	return ret ? ret : s->prom_failed ? -EIO : 0;
 }
 
 /* -v: which programs are ours, so that one can check they are gone after. */
-/* The tracer options every tracing subcommand takes from the command line. */
-static void tracer_opts_from_cli(const struct cli *c, struct tracer_opts *opts)
-{
-	opts->follow_forks = true;
-	opts->events_path = c->events_path;
-	opts->btf_path = c->btf_path;
-	opts->no_dispatch = c->no_dispatch;
-	opts->verbose = c->verbose;
-	opts->send_records = c->perfetto != NULL;
-}
-
 static void print_prog_ids(const struct session *s)
 {
 	unsigned int ids[64];
@@ -661,111 +836,157 @@ static void print_prog_ids(const struct session *s)
 	fprintf(stderr, "\n");
 }
 
-static int block_signals(sigset_t *old)
-{
-	sigset_t set;
+/* ---------------------------------------------------------- the loop */
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, old))
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+static uint64_t secs_ns(double s)
+{
+	return (uint64_t)llround(s * 1e9);
 }
 
-/* Waits for the target, the signals and the intervals until tracing ends.
- * Returns 0, or a negative errno when the tracer failed. */
+
+static int on_signal(evm_source *src, const struct signalfd_siginfo *si, void *ud)
+{
+	struct session *s = ud;
+
+	s->signals++;
+	if (s->child <= 0)
+		return evm_loop_exit(evm_source_get_loop(src), 0);	/* attach: stop now */
+	if (s->signals == 1)
+		return kill(s->child, (int)si->ssi_signo), 0;	/* CMD decides */
+	errline(s->c, "second signal: killing %d and stopping", s->child);
+	kill(s->child, SIGKILL);
+	return evm_loop_exit(evm_source_get_loop(src), 0);
+}
+
+static int on_target(evm_source *src, int fd, uint32_t revents, void *ud)
+{
+	struct session *s = ud;
+
+	(void)fd;
+	(void)revents;
+	s->target_gone = true;
+	return evm_loop_exit(evm_source_get_loop(src), 0);
+}
+
+/* Without a pidfd: the target looked at every PID_POLL_S. */
+static int on_pid_poll(evm_source *src, uint64_t n, int error, void *ud)
+{
+	struct session *s = ud;
+	int st;
+
+	(void)n;
+	(void)error;
+	if (s->child > 0 ? waitpid(s->child, &st, WNOHANG | __WNOTHREAD) == s->child
+			 : pid_gone(s->c->pid)) {
+		if (s->child > 0)
+			s->status = st, s->reaped = true;
+		return on_target(src, -1, 0, ud);
+	}
+	return 0;
+}
+
+static int on_records(evm_source *src, int fd, uint32_t revents, void *ud)
+{
+	struct session *s = ud;
+	int got = tracer_poll(s->t, 0);
+
+	(void)src;
+	(void)fd;
+	(void)revents;
+	if (got < 0 && got != -EINTR) {
+		errline(s->c, "reading per-event records failed: %s", strerror(-got));
+		return got;
+	}
+	return 0;
+}
+
+/* The next report is an interval after the one due, or, when that one is
+ * already past (a slow report, a suspended machine), an interval from now:
+ * never a burst of catch-up reports. */
+static int on_tick(evm_source *src, uint64_t n, int error, void *ud)
+{
+	struct session *s = ud;
+	uint64_t due = 0, now, step = secs_ns(s->c->interval_s);
+	struct timespec ts;
+	int r;
+
+	(void)n;
+	(void)error;
+	evm_timer_get_next(src, &due);
+	r = interval_report(s, now_s());
+	if (r)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+	due += step;
+	if (due <= now)
+		due = now + step;
+	return evm_timer_set(src, due, 0, EVM_TIMER_ABSOLUTE);
+}
+
+static int on_stop(evm_source *src, uint64_t n, int error, void *ud)
+{
+	(void)n;
+	(void)error;
+	(void)ud;
+	return evm_loop_exit(evm_source_get_loop(src), 0);
+}
+
+static int on_prom(evm_source *src, uint64_t n, int error, void *ud)
+{
+	struct session *s = ud;
+
+	(void)src;
+	(void)n;
+	(void)error;
+	return collect(s, now_s());
+}
+
+/* The loop's sources; then it runs until tracing ends. 0, or a negative
+ * errno when the tracer or an output failed. */
 static int trace_loop(struct session *s)
 {
 	const struct cli *c = s->c;
-	double deadline = c->duration_s > 0 ? s->start + c->duration_s : INFINITY;
-	double next = c->interval_s > 0 ? s->start + c->interval_s : INFINITY;
+	evm_loop *l = s->loop;
+	int r = 0, fd = tracer_events_fd(s->t);
+
+	if (s->pidfd >= 0)
+		r = evm_add_io(l, NULL, s->pidfd, EPOLLIN, on_target, s);
+	else if (s->child > 0 || c->pid > 0)
+		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC, secs_ns(PID_POLL_S), secs_ns(PID_POLL_S), 0,
+				  on_pid_poll, s);
+	if (!r && fd >= 0)
+		r = evm_add_io(l, NULL, fd, EPOLLIN, on_records, s);
+	if (!r && c->interval_s > 0)
+		r = evm_add_timer(l, &s->tick, CLOCK_MONOTONIC, secs_ns(c->interval_s), 0, 0, on_tick, s);
+	if (!r && c->duration_s > 0)
+		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC, secs_ns(c->duration_s), 0, 0, on_stop, s);
 	/* Prometheus without intervals: a fresh snapshot every second */
-	double snap = (c->listen || c->prom_file) && !(c->interval_s > 0) ?
-		      s->start + PROM_REFRESH_S : INFINITY;
-
-	for (;;) {
-		struct pollfd pfd[2] = { { s->sigfd, POLLIN, 0 }, { s->pidfd, POLLIN, 0 } };
-		double now = now_s(), until = fmin(fmin(deadline, next), snap);
-		int timeout, n;
-
-		if (now >= deadline)
-			return 0;
-		if (now >= snap) {
-			int err = collect(s, now);
-
-			if (err)
-				return err;
-			while (snap <= now)
-				snap += PROM_REFRESH_S;
-			continue;
-		}
-		if (now >= next) {
-			int err = interval_report(s, now);
-
-			if (err)
-				return err;
-			while (next <= now)
-				next += c->interval_s;
-			continue;
-		}
-		timeout = isinf(until) ? -1 : (int)ceil((until - now) * 1000);
-		/* without a pidfd, look at the target every 100 ms */
-		if (s->pidfd < 0 && (s->child > 0 || c->pid > 0) && (timeout < 0 || timeout > 100))
-			timeout = 100;
-		if (c->events_path) {
-			int got = tracer_poll(s->t, timeout < 0 || timeout > 100 ? 100 : timeout);
-
-			if (got < 0 && got != -EINTR) {
-				errline(s->c, "reading per-event records failed: %s", strerror(-got));
-				return got;
-			}
-			timeout = 0;
-		}
-		n = poll(pfd, 2, timeout);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n > 0 && (pfd[0].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-
-			while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				s->signals++;
-				if (s->child <= 0)
-					return 0;	/* attach: stop now */
-				if (s->signals == 1) {
-					kill(s->child, (int)si.ssi_signo);
-				} else {
-					errline(s->c, "second signal: killing %d and stopping", s->child);
-					kill(s->child, SIGKILL);
-					return 0;
-				}
-			}
-		}
-		if (s->pidfd >= 0 && n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			s->target_gone = true;
-			return 0;
-		}
-		if (s->pidfd < 0 && s->child > 0) {
-			int st;
-
-			if (waitpid(s->child, &st, WNOHANG | __WNOTHREAD) == s->child) {
-				/* reaped here: keep the status for the caller */
-				s->target_gone = true;
-				s->child = -st - 1;
-				return 0;
-			}
-		} else if (s->pidfd < 0 && c->pid > 0 && pid_gone(c->pid)) {
-			s->target_gone = true;
-			return 0;
-		}
+	if (!r && (c->listen || c->prom_file) && !(c->interval_s > 0))
+		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC, secs_ns(PROM_REFRESH_S),
+				  secs_ns(PROM_REFRESH_S), 0, on_prom, s);
+	if (r) {
+		errline(c, "event loop: %s", evm_loop_error(l)[0] ? evm_loop_error(l) : strerror(-r));
+		return r;
 	}
+	r = evm_loop_run(l);
+	return r < 0 ? r : 0;
 }
 
-static int session_init(struct session *s, struct cli *c)
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+/* The loop and its signal sources, before any thread starts (the
+ * Prometheus server's) and before CMD is forked: stop signals blocked
+ * (old: the mask CMD gets back), SIGPIPE ignored (a closed stdout is
+ * EPIPE, handled). */
+static int session_init(struct session *s, struct cli *c, sigset_t *old)
 {
+	sigset_t set;
+	int r;
+
 	memset(s, 0, sizeof(*s));
 	s->c = c;
-	s->sigfd = s->pidfd = -1;
+	s->pidfd = -1;
 	s->cum = calloc(1, sizeof(*s->cum));
 	s->prev = calloc(1, sizeof(*s->prev));
 	s->part = calloc(1, sizeof(*s->part));
@@ -773,7 +994,24 @@ static int session_init(struct session *s, struct cli *c)
 		errline(c, "out of memory");
 		return -ENOMEM;
 	}
+	if (c->json_path && c->interval_s > 0)
+		s->intervals = json_object_new_array();
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&set, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+	signal(SIGPIPE, SIG_IGN);
+	r = evm_loop_new(&s->loop);
+	for (size_t i = 0; !r && i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		r = evm_add_signal(s->loop, NULL, stop_signals[i], on_signal, s);
+	if (r) {
+		errline(c, "event loop: %s", strerror(-r));
+		return r;
+	}
 	report_fill_system(&s->base);
+	utc_now(s->base.start_time, sizeof(s->base.start_time), false);
+	if (gethostname(s->base.hostname, sizeof(s->base.hostname) - 1))
+		s->base.hostname[0] = '\0';
 	if (c->listen) {
 		char err[512];
 
@@ -781,8 +1019,8 @@ static int session_init(struct session *s, struct cli *c)
 			errline(c, "%s", err);
 			return -EADDRINUSE;
 		}
-		fprintf(stderr, "%s: serving the metrics on http://%.*s:%d/metrics\n", c->prog,
-			(int)(strrchr(c->listen, ':') - c->listen), c->listen, prom_port(s->prom));
+		note(c, "serving the metrics on http://%.*s:%d/metrics",
+		     (int)(strrchr(c->listen, ':') - c->listen), c->listen, prom_port(s->prom));
 	}
 	return 0;
 }
@@ -793,13 +1031,50 @@ static void session_fini(struct session *s)
 	s->prom = NULL;
 	tracer_close(s->t);	/* every program and link of ours goes with it */
 	s->t = NULL;
-	if (s->sigfd >= 0)
-		close(s->sigfd);
+	evm_loop_free(s->loop);
+	s->loop = NULL;
 	if (s->pidfd >= 0)
 		close(s->pidfd);
+	s->pidfd = -1;
+	json_object_put(s->intervals);
+	s->intervals = NULL;
 	free(s->cum);
 	free(s->prev);
 	free(s->part);
+	s->cum = s->prev = s->part = NULL;
+}
+
+/* The tracer options every tracing subcommand takes from the command line. */
+static void tracer_opts_from(const struct session *s, struct tracer_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->follow_forks = true;
+	opts->events_path = s->out.events_path;
+	opts->events_file = s->out.events ? outfile_stream(s->out.events) : NULL;
+	opts->btf_path = s->c->btf_path;
+	opts->no_dispatch = s->c->no_dispatch;
+	opts->verbose = s->c->verbose;
+	opts->send_records = s->out.perfetto != NULL;
+}
+
+/* Traces until the end, writes every output. ok: tracing went well so far. */
+static int session_end(struct session *s, int ret)
+{
+	int r;
+
+	if (!ret)
+		ret = final_report(s, now_s());
+	else
+		final_report(s, now_s());
+	tracer_close(s->t);	/* the last records are in the stream now */
+	s->t = NULL;
+	r = commit(s->c, &s->out.events);
+	if (r && !ret)
+		ret = r;
+	r = perfetto_finish(&s->out, s->c, &s->base, !ret);
+	if (r && !ret)
+		ret = r;
+	return ret;
 }
 
 static void join_args(char *dst, size_t len, char *const *argv)
@@ -812,8 +1087,6 @@ static void join_args(char *dst, size_t len, char *const *argv)
 	if (n >= len)
 		memcpy(dst + len - 4, "...", 4);
 }
-
-/* ----------------------------------------------------------------- run */
 
 /* CMD as execvp would find it; 0 and a path, or -errno. */
 static int resolve_cmd(const char *name, char *out, size_t len)
@@ -853,17 +1126,17 @@ static int resolve_cmd(const char *name, char *out, size_t len)
 	return -last;
 }
 
+/* ----------------------------------------------------------------- run */
+
 static int cmd_run(int argc, char **argv)
 {
 	struct cli c = { .prog = "evtrace run", .is_run = true };
-	struct tracer_opts opts = { 0 };
+	struct tracer_opts opts;
 	char path[PATH_MAX], real[PATH_MAX], err[512] = "";
-	int gate[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct spawn sp = { -1, -1, -1 };
 	struct session s;
 	sigset_t oldmask;
-	int ret, status = 0, exec_errno = 0;
-	pid_t child;
-	ssize_t n;
+	int ret;
 
 	if (parse_args(&run_argp, argc, argv, &c, ARGP_IN_ORDER))
 		return EXIT_USAGE;
@@ -875,108 +1148,70 @@ static int cmd_run(int argc, char **argv)
 			errline(&c, "cannot execute %s: %s", c.cmd[0], strerror(-ret));
 		return ret == -ENOENT ? 127 : 126;
 	}
-	if (perfetto_begin(&c))
-		return 1;
-	if (session_init(&s, &c))
-		goto fail_early;
-	s.sigfd = block_signals(&oldmask);
-	if (s.sigfd < 0) {
-		errline(&c, "signalfd: %s", strerror(errno));
-		goto fail_early;
+	if (outputs_open(&s.out, &c)) {
+		outputs_discard(&s.out);
+		return EXIT_USAGE;
 	}
-	if (pipe2(gate, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		errline(&c, "pipe: %s", strerror(errno));
-		goto fail_early;
-	}
-	child = fork();
-	if (child < 0) {
-		errline(&c, "fork: %s", strerror(errno));
-		goto fail_early;
-	}
-	if (child == 0) {
-		char go;
+	{
+		struct outputs keep = s.out;
 
-		close(gate[1]);
-		close(errp[0]);
-		/* wait until the tracers are in place; EOF: evtrace gave up */
-		do
-			n = read(gate[0], &go, 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1)
-			_exit(126);
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		execv(path, c.cmd);
-		exec_errno = errno;
-		if (write(errp[1], &exec_errno, sizeof(exec_errno)) < 0)
-			_exit(126);
-		_exit(exec_errno == ENOENT ? 127 : 126);
+		ret = session_init(&s, &c, &oldmask);
+		s.out = keep;
 	}
-	close(gate[0]);
-	close(errp[1]);
-	s.child = child;
-	s.pidfd = pidfd_open_(child);
+	if (!ret) {
+		struct spawn_opts so = { &oldmask, -1, -1, -1 };
 
-	s.base.pid = child;
+		ret = spawn_held(&sp, path, c.cmd, &so, err, sizeof(err));
+		if (ret)
+			errline(&c, "%s", err);
+	}
+	if (ret)
+		goto fail;
+	s.child = sp.pid;
+	s.pidfd = pidfd_open_(sp.pid);
+	s.base.pid = sp.pid;
 	snprintf(s.base.mode, sizeof(s.base.mode), "run");
 	join_args(s.base.command, sizeof(s.base.command), c.cmd);
 
-	tracer_opts_from_cli(&c, &opts);
-	opts.pid = child;
+	tracer_opts_from(&s, &opts);
+	opts.pid = sp.pid;
 	opts.usdt_binary = realpath(path, real) ? real : path;
 	ret = tracer_open(&s.t, &opts, err, sizeof(err));
 	if (ret) {
 		errline(&c, "%s", err[0] ? err : strerror(-ret));
-		close(gate[1]);	/* the child exits without running CMD */
-		waitpid(child, NULL, 0);
-		session_fini(&s);
-		perfetto_end(&c, NULL, false);
-		return 1;
+		spawn_abort(&sp);	/* the child exits without running CMD */
+		goto fail;
 	}
 	if (c.verbose)
 		print_prog_ids(&s);
 
 	s.start = s.part_start = now_s();
-	if (write(gate[1], "g", 1) != 1) {
-		errline(&c, "cannot start %s: %s", c.cmd[0], strerror(errno));
-		kill(child, SIGKILL);
-	}
-	close(gate[1]);
-	do
-		n = read(errp[0], &exec_errno, sizeof(exec_errno));
-	while (n < 0 && errno == EINTR);
-	close(errp[0]);
-	if (n == (ssize_t)sizeof(exec_errno)) {
-		errline(&c, "cannot execute %s: %s", path, strerror(exec_errno));
-		waitpid(child, NULL, 0);
+	utc_now(s.part_utc, sizeof(s.part_utc), true);
+	ret = spawn_release(&sp);
+	if (ret) {
+		errline(&c, "cannot execute %s: %s", path, strerror(-ret));
+		waitpid(sp.pid, NULL, 0);
 		session_fini(&s);
-		perfetto_end(&c, NULL, false);
-		return exec_errno == ENOENT ? 127 : 126;
+		outputs_discard(&s.out);
+		return ret == -ENOENT ? 127 : 126;
 	}
-
 	ret = trace_loop(&s);
-	if (s.child < 0) {
-		status = -(s.child + 1);	/* reaped by the loop */
-	} else {
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+	if (!s.reaped)
+		while (waitpid(sp.pid, &s.status, 0) < 0 && errno == EINTR)
 			;
-	}
-	if (!ret)
-		ret = final_report(&s, now_s());
-	else
-		final_report(&s, now_s());
+	ret = session_end(&s, ret);
 	session_fini(&s);
-	if (perfetto_end(&c, &s.base, true) && !ret)
-		ret = -EIO;
+	outputs_discard(&s.out);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	if (ret && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (WIFSIGNALED(s.status))
+		return 128 + WTERMSIG(s.status);
+	if (ret && WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0)
 		return 1;	/* CMD succeeded but the report failed */
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	return WIFEXITED(s.status) ? WEXITSTATUS(s.status) : 1;
 
-fail_early:
+fail:
 	session_fini(&s);
-	perfetto_end(&c, NULL, false);
+	outputs_discard(&s.out);
 	return 1;
 }
 
@@ -1035,7 +1270,7 @@ static void proc_cmdline(pid_t pid, char *dst, size_t len)
 static int cmd_attach(int argc, char **argv)
 {
 	struct cli c = { .prog = "evtrace attach", .is_attach = true };
-	struct tracer_opts opts = { 0 };
+	struct tracer_opts opts;
 	char err[512] = "";
 	struct session s;
 	sigset_t oldmask;
@@ -1051,20 +1286,22 @@ static int cmd_attach(int argc, char **argv)
 			return 1;
 		}
 		if (tgid != c.pid) {
-			fprintf(stderr, "%s: PID %d is a thread of process %d: tracing the process\n",
-				c.prog, c.pid, tgid);
+			note(&c, "PID %d is a thread of process %d: tracing the process", c.pid, tgid);
 			c.pid = tgid;
 		}
 	}
-	if (perfetto_begin(&c))
-		return 1;
-	if (session_init(&s, &c))
-		goto fail;
-	s.sigfd = block_signals(&oldmask);
-	if (s.sigfd < 0) {
-		errline(&c, "signalfd: %s", strerror(errno));
-		goto fail;
+	if (outputs_open(&s.out, &c)) {
+		outputs_discard(&s.out);
+		return EXIT_USAGE;
 	}
+	{
+		struct outputs keep = s.out;
+
+		ret = session_init(&s, &c, &oldmask);
+		s.out = keep;
+	}
+	if (ret)
+		goto fail;
 	if (c.pid) {
 		s.pidfd = pidfd_open_(c.pid);
 		if (s.pidfd < 0 && errno == ESRCH) {
@@ -1079,7 +1316,7 @@ static int cmd_attach(int argc, char **argv)
 		snprintf(s.base.command, sizeof(s.base.command), "(whole system)");
 	}
 
-	tracer_opts_from_cli(&c, &opts);
+	tracer_opts_from(&s, &opts);
 	opts.pid = c.pid;
 	opts.all = c.all;
 	ret = tracer_open(&s.t, &opts, err, sizeof(err));
@@ -1090,32 +1327,25 @@ static int cmd_attach(int argc, char **argv)
 	if (c.verbose)
 		print_prog_ids(&s);
 	if (c.pid)
-		fprintf(stderr, "%s: tracing PID %d (%s): ready; Ctrl-C to end\n", c.prog, c.pid,
-			tracer_attach_mode(s.t));
+		note(&c, "tracing PID %d (%s): ready; Ctrl-C to end", c.pid, tracer_attach_mode(s.t));
 	else
-		fprintf(stderr, "%s: tracing the whole system (%s): ready; Ctrl-C to end\n", c.prog,
-			tracer_attach_mode(s.t));
-	fflush(stderr);
+		note(&c, "tracing the whole system (%s): ready; Ctrl-C to end", tracer_attach_mode(s.t));
 	s.start = s.part_start = now_s();
+	utc_now(s.part_utc, sizeof(s.part_utc), true);
 	if (c.pid && s.pidfd < 0 && pid_gone(c.pid))
 		s.target_gone = true;
 	else
 		ret = trace_loop(&s);
 	if (s.target_gone)
-		fprintf(stderr, "%s: process %d exited after %.3f s: tracing stopped\n", c.prog,
-			c.pid, now_s() - s.start);
-	if (!ret)
-		ret = final_report(&s, now_s());
-	else
-		final_report(&s, now_s());
+		note(&c, "process %d exited after %.3f s: tracing stopped", c.pid, now_s() - s.start);
+	ret = session_end(&s, ret);
 	session_fini(&s);
-	if (perfetto_end(&c, &s.base, true) && !ret)
-		ret = -EIO;
+	outputs_discard(&s.out);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return ret ? 1 : 0;
 fail:
 	session_fini(&s);
-	perfetto_end(&c, NULL, false);
+	outputs_discard(&s.out);
 	return 1;
 }
 
@@ -1125,37 +1355,56 @@ static int cmd_report(int argc, char **argv)
 {
 	struct cli c = { .prog = "evtrace report", .is_report = true };
 	struct evtrace_report *r;
+	struct outputs o;
 	char err[512] = "";
 	int ret;
 
 	if (parse_args(&report_argp, argc, argv, &c, 0))
 		return EXIT_USAGE;
-	if (perfetto_begin(&c))
+	c.json_path = NULL;
+	if (outputs_open(&o, &c)) {
+		outputs_discard(&o);
+		return EXIT_USAGE;
+	}
+	if (o.perfetto && perfetto_finish(&o, &c, NULL, true)) {
+		outputs_discard(&o);
 		return 1;
-	if (c.perfetto && perfetto_end(&c, NULL, true))
-		return 1;
-	if (!c.file)
+	}
+	if (!c.file) {
+		outputs_discard(&o);
 		return 0;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		errline(&c, "out of memory");
+		outputs_discard(&o);
 		return 1;
 	}
 	ret = report_read_json(r, c.file, err, sizeof(err));
 	if (ret) {
 		errline(&c, "%s", err[0] ? err : strerror(-ret));
-		free(r);
-		return 1;
+		ret = 1;
+		goto out;
 	}
-	if (!c.html_path || strcmp(c.html_path, "-"))
-		report_print_text(stdout, r);
-	if (c.html_path && html_save_report(r, c.html_path, err, sizeof(err))) {
-		errline(&c, "%s", err);
-		free(r);
-		return 1;
+	ret = 0;
+	if (o.html) {
+		if (html_report(outfile_stream(o.html), r))
+			errline(&c, "cannot draw the page into %s", c.html_path);
+		if (commit(&c, &o.html))
+			ret = 1;
 	}
+	if (o.text) {
+		report_print_text_unit(o.text, r, c.unit);
+		if (fflush(o.text) || ferror(o.text)) {
+			if (errno != EPIPE)
+				errline(&c, "cannot write the text report: %s", strerror(errno));
+			ret = 1;
+		}
+	}
+out:
+	outputs_discard(&o);
 	free(r);
-	return 0;
+	return ret;
 }
 
 /* ---------------------------------------------------------------- main */

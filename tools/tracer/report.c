@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,10 @@ static void print_settings(FILE *f, const struct evtrace_report *r)
 		fprintf(f, "  %-13s %d (%s)\n", "pid", s->pid, mode_desc(s));
 	else
 		fprintf(f, "  %-13s - (%s)\n", "pid", mode_desc(s));
+	if (s->hostname[0])
+		fprintf(f, "  %-13s %s\n", "host", s->hostname);
+	if (s->start_time[0])
+		fprintf(f, "  %-13s %s\n", "start", s->start_time);
 	fprintf(f, "  %-13s %.3f s\n", "duration", s->duration_s);
 	fprintf(f, "  %-13s %s\n", "kernel", s->kernel[0] ? s->kernel : "unknown");
 	fprintf(f, "  %-13s %s, %d CPU%s\n", "cpu", s->cpu_model[0] ? s->cpu_model : "unknown",
@@ -232,22 +237,50 @@ static void print_settings(FILE *f, const struct evtrace_report *r)
 		r->missed_runs ? "  <- BPF runs skipped by the kernel: some events may be unmatched" : "");
 }
 
-static void print_stage_row(FILE *f, const char *label, const struct hist_summary *h)
+/* One number of the stage table in unit u: human (830ns, 4.52us, 1.20ms),
+ * or ns, us, ms with a fixed unit. */
+static const char *fmt_ns(double ns, enum report_unit u, char *buf, size_t len)
 {
+	switch (u) {
+	case REPORT_UNIT_NS:
+		snprintf(buf, len, "%.0f", ns);
+		break;
+	case REPORT_UNIT_US:
+		snprintf(buf, len, "%.2f", ns / 1e3);
+		break;
+	case REPORT_UNIT_MS:
+		snprintf(buf, len, "%.3f", ns / 1e6);
+		break;
+	default:
+		hist_fmt_ns((uint64_t)llround(ns), buf, len);
+		break;
+	}
+	return buf;
+}
+
+static void print_stage_row(FILE *f, const char *label, const struct hist_summary *h,
+			    enum report_unit u)
+{
+	char v[7][32];
+
 	if (!h->count) {
 		fprintf(f, "  %-15s %10d %10s %10s %10s %10s %10s %10s %10s\n", label, 0,
 			"-", "-", "-", "-", "-", "-", "-");
 		return;
 	}
-	fprintf(f, "  %-15s %10llu %10llu %10llu %10llu %10llu %10llu %10llu %10.0f\n", label,
-		(unsigned long long)h->count, (unsigned long long)h->min,
-		(unsigned long long)h->p50, (unsigned long long)h->p90,
-		(unsigned long long)h->p99, (unsigned long long)h->p999,
-		(unsigned long long)h->max, h->mean);
+	fprintf(f, "  %-15s %10llu %10s %10s %10s %10s %10s %10s %10s\n", label,
+		(unsigned long long)h->count, fmt_ns((double)h->min, u, v[0], sizeof(v[0])),
+		fmt_ns((double)h->p50, u, v[1], sizeof(v[1])),
+		fmt_ns((double)h->p90, u, v[2], sizeof(v[2])),
+		fmt_ns((double)h->p99, u, v[3], sizeof(v[3])),
+		fmt_ns((double)h->p999, u, v[4], sizeof(v[4])),
+		fmt_ns((double)h->max, u, v[5], sizeof(v[5])), fmt_ns(h->mean, u, v[6], sizeof(v[6])));
 }
 
-static void print_kind(FILE *f, const struct evtrace_report *r, enum evt_kind k)
+static void print_kind(FILE *f, const struct evtrace_report *r, enum evt_kind k,
+		       enum report_unit u)
 {
+	static const char *const heads[] = { "stage", "stage (ns)", "stage (us)", "stage (ms)" };
 	const struct evtrace_kind_report *kr = &r->kind[k];
 	const uint64_t *c = kr->counters;
 
@@ -259,14 +292,14 @@ static void print_kind(FILE *f, const struct evtrace_report *r, enum evt_kind k)
 	fprintf(f, "  wakes: same CPU %llu, cross CPU %llu, none needed %llu\n",
 		(unsigned long long)c[EVT_CNT_WAKE_SAME], (unsigned long long)c[EVT_CNT_WAKE_CROSS],
 		(unsigned long long)c[EVT_CNT_WAKE_NONE]);
-	fprintf(f, "\n  %-15s %10s %10s %10s %10s %10s %10s %10s %10s\n", "stage (ns)", "count",
+	fprintf(f, "\n  %-15s %10s %10s %10s %10s %10s %10s %10s %10s\n", heads[u], "count",
 		"min", "p50", "p90", "p99", "p99.9", "max", "mean");
 	for (int i = 0; i < EVT_STAGE_MAX; i++) {
 		enum evt_stage s = stage_order[i];
 
 		if (s == EVT_STAGE_TIMER_LATE && k != EVT_KIND_TIMERFD && !kr->sum[s].count)
 			continue;
-		print_stage_row(f, stage_labels[s], &kr->sum[s]);
+		print_stage_row(f, stage_labels[s], &kr->sum[s], u);
 	}
 	fprintf(f, "\n");
 	if (kr->hist[EVT_STAGE_TOTAL].count)
@@ -279,13 +312,18 @@ static void print_kind(FILE *f, const struct evtrace_report *r, enum evt_kind k)
 
 void report_print_text(FILE *f, const struct evtrace_report *r)
 {
+	report_print_text_unit(f, r, REPORT_UNIT_HUMAN);
+}
+
+void report_print_text_unit(FILE *f, const struct evtrace_report *r, enum report_unit u)
+{
 	bool any = false;
 
 	print_settings(f, r);
 	for (int k = 0; k < EVT_KIND_MAX; k++) {
 		if (!report_kind_active(r, k))
 			continue;
-		print_kind(f, r, k);
+		print_kind(f, r, k, u);
 		any = true;
 	}
 	if (!any)
@@ -358,6 +396,10 @@ static struct json_object *settings_to_json(const struct evtrace_settings *s)
 	json_object_object_add(o, "hypervisor", json_object_new_string(s->hypervisor));
 	json_object_object_add(o, "attach_mode", json_object_new_string(s->attach_mode));
 	json_object_object_add(o, "usdt", json_object_new_boolean(s->usdt));
+	if (s->start_time[0])
+		json_object_object_add(o, "start_time", json_object_new_string(s->start_time));
+	if (s->hostname[0])
+		json_object_object_add(o, "hostname", json_object_new_string(s->hostname));
 	return o;
 }
 
@@ -503,7 +545,9 @@ static int rd_settings(struct rd *rd, struct json_object *o, struct evtrace_sett
 	    rd_string(rd, o, "kernel", s->kernel, sizeof(s->kernel)) ||
 	    rd_string(rd, o, "cpu_model", s->cpu_model, sizeof(s->cpu_model)) ||
 	    rd_string(rd, o, "hypervisor", s->hypervisor, sizeof(s->hypervisor)) ||
-	    rd_string(rd, o, "attach_mode", s->attach_mode, sizeof(s->attach_mode)))
+	    rd_string(rd, o, "attach_mode", s->attach_mode, sizeof(s->attach_mode)) ||
+	    rd_string(rd, o, "start_time", s->start_time, sizeof(s->start_time)) ||
+	    rd_string(rd, o, "hostname", s->hostname, sizeof(s->hostname)))
 		return -EINVAL;
 	if (json_object_object_get_ex(o, "pid", &f)) {
 		if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0 ||

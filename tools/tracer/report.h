@@ -42,6 +42,8 @@ struct evtrace_settings {
 	char hypervisor[32];
 	char attach_mode[64];   /* e.g. "tp_btf", "raw_tp", "tracepoint" */
 	bool usdt;              /* libevm's USDT probes attached (dispatch stage) */
+	char start_time[32];    /* when tracing started: UTC, ISO 8601 ("" unknown) */
+	char hostname[256];     /* the machine's name ("" unknown) */
 };
 
 struct evtrace_kind_report {
@@ -81,7 +83,16 @@ void report_diff(struct evtrace_report *out, const struct evtrace_report *cur,
 
 /* Fills sum[] from hist[] for every kind. */
 void report_summarize(struct evtrace_report *r);
+/* The text report; durations in human units (830ns, 4.52us, 1.20ms). */
 void report_print_text(FILE *f, const struct evtrace_report *r);
+/* Units of the text's stage table (the JSON is always in ns). */
+enum report_unit {
+	REPORT_UNIT_HUMAN,      /* each number in its own unit: 830ns, 4.52us */
+	REPORT_UNIT_NS,         /* exact ns, as in the JSON */
+	REPORT_UNIT_US,
+	REPORT_UNIT_MS,
+};
+void report_print_text_unit(FILE *f, const struct evtrace_report *r, enum report_unit u);
 struct json_object *report_to_json(const struct evtrace_report *r);
 /* The JSON report to f; 0, or a negative errno when a write failed. */
 int report_print_json(FILE *f, const struct evtrace_report *r);
