@@ -708,7 +708,6 @@ static void take_part(struct session *s, double now)
 	s->cum = t;
 	if (s->intervals) {
 		struct json_object *o = report_to_json(s->part), *i = json_object_new_object(), *m;
-		json_object_object_add(i, "start_s", json_object_new_double(start - s->start));
 		json_object_object_add(i, "start_time", json_object_new_string(s->part_utc));
 		json_object_object_add(i, "duration_s", json_object_new_double(now - start));
 		if (json_object_object_get_ex(o, "mechanisms", &m))
