@@ -9,7 +9,7 @@ CLI_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/cli/cli_report_test.c $(
 
 $(CLI_UNIT): $(CLI_UNIT_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS) -lm
 
 test-cli: test-cli-unit test-cli-shell test-cli-e2e
 

@@ -65,14 +65,14 @@ PY
 }
 
 # 1. the fixture, from a file and from stdin
-if ! "$EVTRACE" report "$FIXTURE" >"$tmp/text" 2>"$tmp/err"; then
+if ! "$EVTRACE" report --ns "$FIXTURE" >"$tmp/text" 2>"$tmp/err"; then
 	fail "evtrace report $FIXTURE: $(cat "$tmp/err")"
 else
 	check_text "$tmp/text" "$FIXTURE" || fail "report text does not match $FIXTURE"
 	grep -q 'total (ns) : count' "$tmp/text" || fail "no histogram bars for the total"
 	[ -s "$tmp/err" ] && fail "stderr not empty: $(cat "$tmp/err")"
 fi
-"$EVTRACE" report - <"$FIXTURE" >"$tmp/text2" 2>/dev/null || fail "evtrace report - (stdin) failed"
+"$EVTRACE" report --ns - <"$FIXTURE" >"$tmp/text2" 2>/dev/null || fail "evtrace report - (stdin) failed"
 cmp -s "$tmp/text" "$tmp/text2" || fail "report from stdin differs from report from the file"
 
 # 2. summaries only: no bars, and it says so
@@ -83,7 +83,7 @@ for m in r["mechanisms"].values():
     m.pop("total_buckets", None)
 json.dump(r, open(sys.argv[2], "w"))' "$FIXTURE" "$tmp/summ.json"
 validate report "$tmp/summ.json"
-if "$EVTRACE" report "$tmp/summ.json" >"$tmp/text" 2>"$tmp/err"; then
+if "$EVTRACE" report --ns "$tmp/summ.json" >"$tmp/text" 2>"$tmp/err"; then
 	check_text "$tmp/text" "$tmp/summ.json" || fail "summaries-only text does not match"
 	grep -q 'only the summaries' "$tmp/text" || fail "summaries-only report does not say why there are no bars"
 	grep -q 'total (ns) : count' "$tmp/text" && fail "bars drawn without buckets"
@@ -102,7 +102,7 @@ r["mechanisms"]["pipe"] = {"events": 0, "lost": 5, "unmatched": 6, "coalesced": 
 r["ringbuf"] = {"records": 10, "dropped": 3}
 json.dump(r, open(sys.argv[2], "w"))' "$FIXTURE" "$tmp/lost.json"
 validate report "$tmp/lost.json"
-if "$EVTRACE" report "$tmp/lost.json" >"$tmp/text" 2>"$tmp/err"; then
+if "$EVTRACE" report --ns "$tmp/lost.json" >"$tmp/text" 2>"$tmp/err"; then
 	check_text "$tmp/text" "$tmp/lost.json" || fail "lost/unmatched not shown"
 	grep -q '10 records, 3 dropped' "$tmp/text" || fail "ring buffer drops not shown"
 else
@@ -112,11 +112,12 @@ fi
 # 4. as root: a fresh run's JSON, to a file and to stdout, reads back
 if [ "$(id -u)" = 0 ]; then
 	if "$EVTRACE" run --json "$tmp/run.json" -- true >"$tmp/text" 2>"$tmp/err"; then
-		"$EVTRACE" report "$tmp/run.json" >"$tmp/text2" 2>>"$tmp/err" ||
+		"$EVTRACE" report --ns "$tmp/run.json" >"$tmp/text2" 2>>"$tmp/err" ||
 			fail "evtrace report on run's JSON: $(cat "$tmp/err")"
 		check_text "$tmp/text2" "$tmp/run.json" || fail "run's JSON renders wrong"
 		validate report "$tmp/run.json"
-		grep -q '^evtrace report' "$tmp/text" || fail "run printed no text report"
+		grep -q '^evtrace report' "$tmp/err" || fail "run printed no text report on stderr"
+		[ -s "$tmp/text" ] && fail "run -- true wrote to stdout"
 	else
 		fail "evtrace run --json FILE -- true: $(cat "$tmp/err")"
 	fi

@@ -84,16 +84,22 @@ static struct evtrace_report *known_report(void)
 	return r;
 }
 
-static char *render(const struct evtrace_report *r)
+static char *render_in(const struct evtrace_report *r, enum report_unit u)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	report_print_text(f, r);
+	report_print_text_unit(f, r, u);
 	fclose(f);
 	return buf;
+}
+
+/* exact ns: the numbers can be compared with the summaries */
+static char *render(const struct evtrace_report *r)
+{
+	return render_in(r, REPORT_UNIT_NS);
 }
 
 static void tmp_path(char *buf, size_t len, const char *name)
@@ -220,6 +226,64 @@ static void test_text(void **state)
 	assert_non_null(strstr(t, "total (ns)"));
 	assert_non_null(strstr(t, "1024 -> 2047"));
 	assert_non_null(strstr(t, "|****************************************|"));
+	free(t);
+	free(r);
+}
+
+/* The stage table's units: by default each number in its own (830ns,
+ * 4.52us, 1.20ms), -u and -m fixed; the JSON's ns never change. */
+static void test_text_units(void **state)
+{
+	struct evtrace_report *r = calloc(1, sizeof(*r));
+	struct loghist *h;
+	char *t, *row;
+
+	(void)state;
+	assert_non_null(r);
+	h = &r->kind[EVT_KIND_EVENTFD].hist[EVT_STAGE_TOTAL];
+	hist_add(h, 830);
+	hist_add(h, 4520);
+	hist_add(h, 1200000);
+	r->kind[EVT_KIND_EVENTFD].counters[EVT_CNT_EVENTS] = 3;
+	report_summarize(r);
+
+	t = render_in(r, REPORT_UNIT_HUMAN);
+	row = strstr(strstr(t, "\neventfd\n"), "\n  total ");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "ns "));
+	assert_non_null(strstr(row, "us "));
+	assert_non_null(strstr(row, "ms "));
+	assert_non_null(strstr(t, "  stage    "));
+	free(t);
+	/* report_print_text is the human form */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		report_print_text(f, r);
+		fclose(f);
+		t = render_in(r, REPORT_UNIT_HUMAN);
+		assert_string_equal(buf, t);
+		free(buf);
+		free(t);
+	}
+	t = render_in(r, REPORT_UNIT_US);
+	assert_non_null(strstr(t, "stage (us)"));
+	row = strstr(strstr(t, "\neventfd\n"), "\n  total ");
+	{
+		char lab[16];
+		unsigned long long n;
+		double min, p50;
+
+		assert_int_equal(sscanf(row, " %15s %llu %lf %lf", lab, &n, &min, &p50), 4);
+		assert_int_equal(n, 3);
+		assert_true(min > 0.7 && min < 0.9);     /* 830 ns, within a bucket */
+		assert_true(p50 > 4.3 && p50 < 4.7);
+	}
+	free(t);
+	t = render_in(r, REPORT_UNIT_MS);
+	assert_non_null(strstr(t, "stage (ms)"));
 	free(t);
 	free(r);
 }
@@ -578,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_units),
 		cmocka_unit_test(test_text_empty),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_round_trip),

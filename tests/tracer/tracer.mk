@@ -13,7 +13,7 @@ TRACER_TEST_OBJS := $(BUILD)/obj/tests/tracer/tracer_test.o $(BUILD)/obj/tools/t
 
 $(TRACER_TEST): $(TRACER_TEST_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(TRACER_LIBS) $(SHARED_LIBS)
+	$(CC) -o $@ $^ $(TRACER_LIBS) $(SHARED_LIBS) -lm
 
 $(TRACER_LOAD): $(BUILD)/obj/tests/tracer/tracer_load.o
 	@mkdir -p $(@D)
