@@ -1,5 +1,5 @@
-# CLI tests: evtrace's report (unit, ASan+UBSan, cmocka), bad
-# input, `evtrace report` on saved files, and, as root, the end-to-end runs
+# CLI tests: evtrace's report and its output files (unit, ASan+UBSan,
+# cmocka), bad input, `evtrace report` on saved files, and, as root, the end-to-end runs
 # over evload with the real tracers (tests/cli/cli_e2e.sh).
 .PHONY: test-cli test-cli-unit test-cli-shell test-cli-e2e
 TEST_TARGETS += test-cli
@@ -11,10 +11,16 @@ $(CLI_UNIT): $(CLI_UNIT_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS) -lm
 
+CLI_OUTFILE := $(BUILD)/tests/cli/cli_outfile_test
+$(CLI_OUTFILE): $(patsubst %.c,$(BUILD)/asan/%.o,tests/cli/cli_outfile_test.c tools/tracer/outfile.c)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka
+
 test-cli: test-cli-unit test-cli-shell test-cli-e2e
 
-test-cli-unit: $(CLI_UNIT)
+test-cli-unit: $(CLI_UNIT) $(CLI_OUTFILE)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CLI_UNIT)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CLI_OUTFILE)
 
 test-cli-shell: $(EVTRACE)
 	EVTRACE=$(EVTRACE) tests/cli/cli_bad_input.sh

@@ -44,6 +44,15 @@ expect 2 run -i 0 -- true
 expect 2 run -i -3 -- true
 expect 2 run -i 1e99 -- true
 expect 2 run --json                          # missing argument
+expect 2 run -i 0.001 -- true                # below the 0.01 s minimum
+# a bad output path: exit 2 before the command runs
+for opt in -o --json --html --events --perfetto --prom-file; do
+	expect 2 run "$opt" /nonexistent/dir/out -- touch "$tmp/ran"
+	expect 2 attach -a "$opt" /nonexistent/dir/out
+done
+expect 2 run --events - -- touch "$tmp/ran"  # records need a file
+expect 2 run -o - --json - -- touch "$tmp/ran"
+[ -e "$tmp/ran" ] && { echo "FAIL: a command ran despite a bad output path" >&2; fails=$((fails + 1)); }
 expect 127 run -- /nonexistent/cmd
 expect 127 run -- evtrace-no-such-command
 expect 126 run -- /etc
@@ -58,6 +67,10 @@ expect 2 attach -p 1 -a
 expect 2 attach -a -d 0
 expect 2 attach -a -d soon
 expect 2 attach -p 1 extra
+expect 2 attach -p 1 1 2 3                   # INTERVAL COUNT, no more
+expect 2 attach -p 1 0.001                   # INTERVAL below 0.01 s
+expect 2 attach -p 1 1 0                     # COUNT 0
+expect 2 attach -p 1 1 x
 expect 2 attach -z
 expect 1 attach -p "$nopid"                  # no such process
 expect 2 report                              # no file

@@ -1,5 +1,5 @@
 #!/bin/bash
-# evtrace end to end, real BPF (issue 4, "Correctness tests"). As root.
+# evtrace end to end, real BPF. As root.
 #
 #   1. every kind: `evtrace run --json F -- evload KIND --pattern pingpong`:
 #      counts equal evload's, stages consistent, kernel p50 <= user p50 and
@@ -11,7 +11,14 @@
 #   6. missing BTF (--btf, EVTRACE_BTF): one clear line
 #   7. a PID that does not exist: one line; one that exits mid-trace: a
 #      clean report
-#   8. SIGINT / SIGTERM stop tracing cleanly; run forwards them to CMD
+#   8. SIGINT / SIGTERM / SIGHUP / SIGQUIT stop tracing cleanly; run
+#      forwards them to CMD; a closed stdout (| head) ends attach as SIGTERM
+#   9. run's stdout is CMD's: the report on stderr, -o FILE, or after CMD
+#  10. output files: /dev/full is an error, a planted symlink is replaced
+#  11. -i 0.01: reports on schedule (no catch-up burst), SIGINT, no zombie
+#  12. CMD dies with evtrace, even when evtrace is killed with SIGKILL
+# Cases wait for evtrace's lines on stderr (ready, BPF program ids), never
+# for a sleep to be long enough.
 # After every case, no BPF program of ours may be left loaded.
 set -u
 EVTRACE=${EVTRACE:-build/evtrace}
@@ -103,7 +110,8 @@ traced() {
 		break
 	done
 	[ "$rc" -eq 0 ] || fail "$what: evtrace and evload disagree"
-	grep -q '^evtrace report' "$f.out" || fail "$what: no text report"
+	grep -q '^evtrace report' "$f.err" || fail "$what: no text report on stderr"
+	grep -q '^evtrace report' "$f.out" && fail "$what: the report went to CMD's stdout"
 }
 
 # ---- 1. every kind, ping-pong on one CPU (timerfd: its 1 ms period)
@@ -140,21 +148,40 @@ sys.exit(0 if ok else 1)' "$kind" "$tmp/ev-$kind.json" "$tmp/$kind.events" ||
 		fail "run $kind --events: records do not match the report"
 done
 
-# ---- 2. attach to an evload already running, before its traffic starts
-"$EVLOAD" eventfd --pattern pingpong --count "$COUNT" --cpu same --delay 2 --json \
+# wait_line FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
+# (default 60 s); 1 if it never came
+wait_line() {
+	local i
+	for i in $(seq "${3:-600}"); do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- 2. attach to an evload already running, before its traffic starts:
+# evload is stopped during its --delay until evtrace says it is ready
+"$EVLOAD" eventfd --pattern pingpong --count "$COUNT" --cpu same --delay 3 --json \
 	>"$tmp/attach.out" 2>"$tmp/attach.evload.err" &
 target=$!
-sleep 0.3
-if "$EVTRACE" attach -v -p "$target" -d 60 --json "$tmp/attach.json" \
-	>"$tmp/attach.text" 2>"$tmp/attach.err"; then
+wait_line "$tmp/attach.evload.err" 'traffic starts' || fail "attach: evload printed no pids"
+kill -STOP "$target"
+"$EVTRACE" attach -v -p "$target" -d 60 --json "$tmp/attach.json" \
+	>"$tmp/attach.text" 2>"$tmp/attach.err" &
+tracer=$!
+wait_line "$tmp/attach.err" ': ready' || fail "attach: no ready line"
+kill -CONT "$target"
+if wait "$tracer"; then
 	wait "$target" || fail "attach: evload failed: $(cat "$tmp/attach.evload.err")"
 	python3 "$here/cli_e2e_check.py" --max-gap-ns "$GAP_NS" eventfd "$tmp/attach.json" \
 		"$tmp/attach.out" || fail "attach: evtrace and evload disagree"
 	grep -q "process $target exited" "$tmp/attach.err" || fail "attach: no line saying the target exited"
+	grep -q '^evtrace report' "$tmp/attach.text" || fail "attach: no text report on stdout"
 	validate report "$tmp/attach.json"
 else
 	fail "attach -p $target: exit $?"
 	show "$tmp/attach.err"
+	kill -CONT "$target" 2>/dev/null
 	wait "$target"
 fi
 after "attach" "$tmp/attach.err"
@@ -166,7 +193,7 @@ traced "run evload --processes" eventfd fork -- \
 # ---- 4. interval reports: printed, and --json holds the whole run
 if traced "run -i" eventfd int -i 0.3 -- \
 	eventfd --pattern pingpong --count "$COUNT" --cpu same --delay 0.7 --json; then
-	n=$(grep -c '^=== .* interval [0-9]' "$tmp/int.out")
+	n=$(grep -c '^=== interval [0-9]' "$tmp/int.err")
 	[ "$n" -ge 2 ] || fail "-i 0.3: $n interval reports over > 0.7 s"
 fi
 
@@ -208,30 +235,129 @@ grep -q "process $target exited" "$tmp/mid.err" || fail "attach: no line saying 
 wait "$target" 2>/dev/null
 after "PID exiting mid-trace" "$tmp/mid.err"
 
-# ---- 8. signals: SIGINT stops attach -a; SIGTERM reaches run's CMD
-# stop_with SIG NAME WANT_EXIT EVTRACE_ARG...: signal evtrace once it traces
+# ---- 8. signals: INT, TERM, HUP, QUIT stop attach -a with a report;
+# TERM reaches run's CMD
+# stop_with SIG NAME WANT_EXIT REPORT_IN EVTRACE_ARG...: signal evtrace once
+# it traces (its ids line: the signals are caught from before the tracers
+# load); REPORT_IN: out or err, where the text report goes
 stop_with() {
-	local sig=$1 f=$tmp/$2 want=$3 pid i rc
-	shift 3
+	local sig=$1 f=$tmp/$2 want=$3 in=$4 pid rc
+	shift 4
 	"$EVTRACE" "$@" >"$f.out" 2>"$f.err" &
 	pid=$!
-	for i in $(seq 100); do
-		grep -q 'BPF program ids' "$f.err" && break
-		sleep 0.1
-	done
-	sleep 0.3
+	wait_line "$f.err" 'BPF program ids' || fail "evtrace $*: no ids line"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	rc=$?
 	[ "$rc" -eq "$want" ] || { fail "evtrace $*, SIG$sig: exit $rc, want $want"; show "$f.err"; }
-	grep -q '^evtrace report' "$f.out" || fail "evtrace $*, SIG$sig: no report"
+	grep -q '^evtrace report' "$f.$in" || fail "evtrace $*, SIG$sig: no report"
 	after "SIG$sig" "$f.err"
 }
-stop_with INT sig 0 attach -v -a -d 60 --json "$tmp/sig.json"
+stop_with INT sig 0 out attach -v -a -d 60 --json "$tmp/sig.json"
 "$EVTRACE" report "$tmp/sig.json" >/dev/null 2>&1 || fail "attach -a, SIGINT: no valid JSON saved"
 validate report "$tmp/sig.json"
+for sig in HUP QUIT; do
+	stop_with "$sig" "sig$sig" 0 out attach -v -a -d 60 --json "$tmp/sig$sig.json"
+	validate report "$tmp/sig$sig.json"
+done
 # run forwards SIGTERM to sleep, which dies of it: 128 + 15
-stop_with TERM term 143 run -v -- sleep 30
+stop_with TERM term 143 err run -v -- sleep 30
+
+# a closed stdout: attach -a -i ends at the next report (EPIPE, as SIGTERM),
+# the JSON written; run's CMD gets SIGPIPE and the JSON is written too
+timeout 60 "$EVTRACE" attach -a -i 0.05 --json "$tmp/pipe.json" 2>"$tmp/pipe.err" | head -1 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] || { fail "attach -i | head -1: exit $rc, want 0"; show "$tmp/pipe.err"; }
+[ -s "$tmp/pipe.json" ] && validate report "$tmp/pipe.json" || fail "attach -i | head -1: no JSON"
+timeout 60 "$EVTRACE" run --json "$tmp/pipe2.json" -- seq 1000000 2>"$tmp/pipe2.err" | head -1 >/dev/null
+[ -s "$tmp/pipe2.json" ] && validate report "$tmp/pipe2.json" || fail "run --json F -- seq | head -1: no JSON"
+cases=$((cases + 2))
+
+# ---- 9. run's stdout is the command's
+out=$("$EVTRACE" run -- echo hello 2>/dev/null)
+[ "$out" = hello ] || fail "run -- echo hello 2>/dev/null printed '$out', want exactly 'hello'"
+"$EVTRACE" run --json - -- true 2>/dev/null | python3 -m json.tool >/dev/null ||
+	fail "run --json - -- true | python3 -m json.tool failed"
+"$EVTRACE" run -o - -- echo hello 2>"$tmp/o.err" >"$tmp/o.out"
+[ "$(head -1 "$tmp/o.out")" = hello ] && grep -q '^evtrace report' "$tmp/o.out" ||
+	fail "run -o - -- echo hello: want 'hello' first, then the report"
+"$EVTRACE" run -o "$tmp/o.txt" -- echo hello >"$tmp/o.out" 2>"$tmp/o.err"
+[ "$(cat "$tmp/o.out")" = hello ] && grep -q '^evtrace report' "$tmp/o.txt" &&
+	! grep -q '^evtrace report' "$tmp/o.err" || fail "run -o FILE: the report is not in FILE alone"
+cases=$((cases + 4))
+
+# ---- 10. output files: a failed write is an error; a symlink is replaced
+for opt in --json --events; do
+	"$EVTRACE" run "$opt" /dev/full -- "$EVLOAD" eventfd --count 100 >/dev/null 2>"$tmp/full.err"
+	rc=$?
+	[ "$rc" -ne 0 ] || fail "run $opt /dev/full: exit 0"
+	grep -q 'cannot write /dev/full' "$tmp/full.err" || { fail "run $opt /dev/full: no error line"; show "$tmp/full.err"; }
+done
+echo precious >"$tmp/victim"
+ln -s "$tmp/victim" "$tmp/planted.json"
+"$EVTRACE" run --json "$tmp/planted.json" -- true 2>/dev/null || fail "run --json over a symlink failed"
+[ "$(cat "$tmp/victim")" = precious ] || fail "--json wrote through a planted symlink"
+[ -L "$tmp/planted.json" ] && fail "--json did not replace the symlink"
+validate report "$tmp/planted.json"
+ls -a "$tmp" | grep -q '^\.planted' && fail "a temporary file was left beside the output"
+cases=$((cases + 2))
+
+# ---- 11. -i 0.01: the run ends, every report on schedule (never a burst of
+# catch-up reports), SIGINT ends a long one, and no zombie is left
+if timeout 120 "$EVTRACE" run -v -i 0.01 --json "$tmp/i10.json" -- "$EVLOAD" timerfd --count 200 \
+	>/dev/null 2>"$tmp/i10.err"; then
+	python3 - "$tmp/i10.json" <<'PY' || fail "-i 0.01: intervals off schedule"
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+iv = r["intervals"]
+d = r["settings"]["duration_s"]
+n = len(iv)
+ev = sum(i["mechanisms"].get("timerfd", {}).get("events", 0) for i in iv)
+short = [i["duration_s"] for i in iv[:-1] if i["duration_s"] < 0.005]
+problems = []
+if n > math.ceil(d / 0.01) + 1:
+    problems.append("%d reports in %.3f s" % (n, d))
+if short:
+    problems.append("%d intervals shorter than half the period: a burst" % len(short))
+if ev != r["mechanisms"]["timerfd"]["events"]:
+    problems.append("the intervals hold %d events, the whole %d" % (ev, r["mechanisms"]["timerfd"]["events"]))
+for p in problems:
+    print("   ", p)
+sys.exit(1 if problems else 0)
+PY
+	validate report "$tmp/i10.json"
+else
+	fail "run -i 0.01 -- evload timerfd --count 200: exit $?"
+	show "$tmp/i10.err"
+fi
+after "-i 0.01" "$tmp/i10.err"
+"$EVTRACE" run -v -i 0.01 -- "$EVLOAD" timerfd --count 1000000 >/dev/null 2>"$tmp/i10int.err" &
+pid=$!
+wait_line "$tmp/i10int.err" '=== interval 2 ' || fail "run -i 0.01: no interval reports"
+child=$(pgrep -P "$pid")
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -lt 126 ] || [ "$rc" -eq 130 ] || fail "run -i 0.01, SIGINT: exit $rc"
+grep -q '^evtrace report' "$tmp/i10int.err" || fail "run -i 0.01, SIGINT: no report"
+[ -n "$child" ] && [ -e "/proc/$child" ] && fail "run -i 0.01, SIGINT: child $child left behind ($(cat /proc/$child/stat 2>/dev/null))"
+after "-i 0.01, SIGINT" "$tmp/i10int.err"
+
+# ---- 12. CMD dies with evtrace, even with SIGKILL (PR_SET_PDEATHSIG)
+"$EVTRACE" run -v -- sleep 300 >/dev/null 2>"$tmp/kill.err" &
+pid=$!
+wait_line "$tmp/kill.err" 'BPF program ids' || fail "run -- sleep: no ids line"
+child=$(pgrep -P "$pid")
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+gone=
+for i in $(seq 100); do
+	[ -n "$child" ] && [ -e "/proc/$child" ] || { gone=1; break; }
+	sleep 0.1
+done
+[ -n "$child" ] || fail "run -- sleep: no child found"
+[ -n "$gone" ] || { fail "run -- sleep 300: sleep ($child) outlived evtrace killed with SIGKILL"; kill -KILL "$child"; }
+after "SIGKILL" "$tmp/kill.err"
 
 # ---- finally: nothing named like our programs is loaded (unless another
 # evtrace is running on this machine right now)
