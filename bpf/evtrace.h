@@ -20,7 +20,7 @@ enum evt_kind {
 	EVT_KIND_MAX
 };
 
-/* The stages of the event lifecycle (../shared/DESIGN.md), plus the sender's
+/* The stages of the event lifecycle (docs/design.md), plus the sender's
  * own cost and, for timerfd, the timer lateness (programmed expiry -> hrtimer
  * fired), which together with fire -> sched_waking makes the send stage. */
 enum evt_stage {

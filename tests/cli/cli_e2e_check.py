@@ -8,7 +8,7 @@ usage: cli_e2e_check.py KIND EVTRACE_JSON EVLOAD_OUTPUT [--max-gap-ns N]
 EVLOAD_OUTPUT is what `evload ... --json` printed (its JSON object first;
 whatever follows, such as evtrace's text report, is ignored).
 
-Checks (issue 4, "Correctness tests"), printing every failure:
+Checks, printing every failure:
   - evtrace's events and coalesced equal evload's received and coalesced;
   - sends seen equal evload's sent (the sending syscalls), but for timerfd;
     and never fewer than the events (timerfd: a read needs a fire before it);

@@ -4,7 +4,7 @@
  * conditions it was measured under. Filled by the tracer (tools/tracer/tracer.c),
  * printed as text or JSON and read back from JSON (tools/tracer/report.c).
  *
- * JSON shape (issue 4), extended:
+ * JSON shape (docs/json.md, docs/schema/report.schema.json):
  *   {"settings": {...},
  *    "mechanisms": {"<kind>": {"events": N, "lost": N, "unmatched": N,
  *        "coalesced": N, "stages": {"send": H, "wake": H, "return": H,
