@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,56 +199,45 @@ static const struct argp_option attach_options[] = {
 	{ 0 },
 };
 
+/* The options that only name a file (or a path) and the flags. */
+static const struct { int key; size_t off; } path_opts[] = {
+	{ 'o', offsetof(struct cli, out_path) },
+	{ OPT_JSON, offsetof(struct cli, json_path) },
+	{ OPT_EVENTS, offsetof(struct cli, events_path) },
+	{ OPT_HTML, offsetof(struct cli, html_path) },
+	{ OPT_PROM_FILE, offsetof(struct cli, prom_file) },
+	{ OPT_BTF, offsetof(struct cli, btf_path) },
+	{ OPT_PERFETTO, offsetof(struct cli, perfetto_path) },
+};
+static const struct { int key; size_t off; } flag_opts[] = {
+	{ 'T', offsetof(struct cli, timestamps) },
+	{ OPT_NO_DISPATCH, offsetof(struct cli, no_dispatch) },
+	{ 'q', offsetof(struct cli, quiet) },
+};
+
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
+	char err[512];
 
+	for (size_t i = 0; i < sizeof(path_opts) / sizeof(path_opts[0]); i++)
+		if (key == path_opts[i].key)
+			return *(const char **)((char *)c + path_opts[i].off) = arg, 0;
+	for (size_t i = 0; i < sizeof(flag_opts) / sizeof(flag_opts[0]); i++)
+		if (key == flag_opts[i].key)
+			return *(bool *)((char *)c + flag_opts[i].off) = true, 0;
 	switch (key) {
 	case 'i':
 		return interval_arg(c, arg);
-	case 'T':
-		c->timestamps = true;
-		return 0;
-	case 'o':
-		c->out_path = arg;
-		return 0;
-	case OPT_JSON:
-		c->json_path = arg;
-		return 0;
-	case OPT_EVENTS:
-		c->events_path = arg;
-		return 0;
-	case OPT_HTML:
-		c->html_path = arg;
-		return 0;
-	case OPT_LISTEN: {
-		char err[512];
-
+	case OPT_LISTEN:
 		if (prom_parse_listen(arg, err, sizeof(err)))
 			return bad_arg(c, "%s", err);
 		c->listen = arg;
 		return 0;
-	}
-	case OPT_PROM_FILE:
-		c->prom_file = arg;
-		return 0;
-	case OPT_BTF:
-		c->btf_path = arg;
-		return 0;
-	case OPT_NO_DISPATCH:
-		c->no_dispatch = true;
-		return 0;
-	case OPT_PERFETTO:
-		c->perfetto_path = arg;
-		return 0;
 	case 'm':
-		c->unit = REPORT_UNIT_MS;
-		return 0;
 	case 'u':
-		c->unit = REPORT_UNIT_US;
-		return 0;
-	case 'q':
-		c->quiet = true;
+	case OPT_NS:
+		c->unit = key == 'm' ? REPORT_UNIT_MS : key == 'u' ? REPORT_UNIT_US : REPORT_UNIT_NS;
 		return 0;
 	case 'v':
 		c->verbose++;
@@ -354,34 +344,23 @@ static error_t parse_attach(int key, char *arg, struct argp_state *state)
 	}
 }
 
+static error_t parse_common(int key, char *arg, struct argp_state *state);
+
 static error_t parse_report(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
 
 	switch (key) {
 	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		return 0;
-	case OPT_HTML:
-		c->html_path = arg;
-		return 0;
 	case 'm':
-		c->unit = REPORT_UNIT_MS;
-		return 0;
 	case 'u':
-		c->unit = REPORT_UNIT_US;
-		return 0;
 	case OPT_NS:
-		c->unit = REPORT_UNIT_NS;
-		return 0;
+	case OPT_HTML:
+	case OPT_EVENTS:
+	case OPT_PERFETTO:
+		return parse_common(key, arg, state);
 	case ARGP_KEY_INIT:
 		quiet_argp_hints(state);
-		return 0;
-	case OPT_EVENTS:
-		c->events_path = arg;
-		return 0;
-	case OPT_PERFETTO:
-		c->perfetto_path = arg;
 		return 0;
 	case ARGP_KEY_ARG:
 		if (c->file)
@@ -974,11 +953,8 @@ static int trace_loop(struct session *s)
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
-/* The loop and its signal sources, before any thread starts (the
- * Prometheus server's) and before CMD is forked: stop signals blocked
- * (old: the mask CMD gets back), SIGPIPE ignored (a closed stdout is
- * EPIPE, handled). */
-static int session_init(struct session *s, struct cli *c, sigset_t *old)
+/* session_init's work, which it undoes on failure */
+static int session_init_(struct session *s, struct cli *c, sigset_t *old)
 {
 	sigset_t set;
 	int r;
@@ -986,6 +962,8 @@ static int session_init(struct session *s, struct cli *c, sigset_t *old)
 	memset(s, 0, sizeof(*s));
 	s->c = c;
 	s->pidfd = -1;
+	if (outputs_open(&s->out, c))
+		return EXIT_USAGE;
 	s->cum = calloc(1, sizeof(*s->cum));
 	s->prev = calloc(1, sizeof(*s->prev));
 	s->part = calloc(1, sizeof(*s->part));
@@ -1023,6 +1001,25 @@ static int session_init(struct session *s, struct cli *c, sigset_t *old)
 	}
 	return 0;
 }
+
+static void session_fini(struct session *s);
+
+/* Every output opened (a bad one: exit 2, before anything runs); the loop
+ * and its signal sources, before any thread starts (the Prometheus
+ * server's) and before CMD is forked: stop signals blocked (old: the mask
+ * CMD gets back), SIGPIPE ignored (a closed stdout is EPIPE, handled).
+ * 0, or the exit status after one line, everything undone. */
+static int session_init(struct session *s, struct cli *c, sigset_t *old)
+{
+	int r = session_init_(s, c, old);
+
+	if (r) {
+		session_fini(s);
+		outputs_discard(&s->out);
+	}
+	return r < 0 ? 1 : r;
+}
+
 
 static void session_fini(struct session *s)
 {
@@ -1147,25 +1144,15 @@ static int cmd_run(int argc, char **argv)
 			errline(&c, "cannot execute %s: %s", c.cmd[0], strerror(-ret));
 		return ret == -ENOENT ? 127 : 126;
 	}
-	if (outputs_open(&s.out, &c)) {
-		outputs_discard(&s.out);
-		return EXIT_USAGE;
-	}
-	{
-		struct outputs keep = s.out;
-
-		ret = session_init(&s, &c, &oldmask);
-		s.out = keep;
-	}
-	if (!ret) {
-		struct spawn_opts so = { &oldmask, -1, -1, -1 };
-
-		ret = spawn_held(&sp, path, c.cmd, &so, err, sizeof(err));
-		if (ret)
-			errline(&c, "%s", err);
-	}
+	ret = session_init(&s, &c, &oldmask);
 	if (ret)
+		return ret;
+	ret = spawn_held(&sp, path, c.cmd, &(struct spawn_opts){ &oldmask, -1, -1, -1 }, err,
+			 sizeof(err));
+	if (ret) {
+		errline(&c, "%s", err);
 		goto fail;
+	}
 	s.child = sp.pid;
 	s.pidfd = pidfd_open_(sp.pid);
 	s.base.pid = sp.pid;
@@ -1289,18 +1276,9 @@ static int cmd_attach(int argc, char **argv)
 			c.pid = tgid;
 		}
 	}
-	if (outputs_open(&s.out, &c)) {
-		outputs_discard(&s.out);
-		return EXIT_USAGE;
-	}
-	{
-		struct outputs keep = s.out;
-
-		ret = session_init(&s, &c, &oldmask);
-		s.out = keep;
-	}
+	ret = session_init(&s, &c, &oldmask);
 	if (ret)
-		goto fail;
+		return ret;
 	if (c.pid) {
 		s.pidfd = pidfd_open_(c.pid);
 		if (s.pidfd < 0 && errno == ESRCH) {

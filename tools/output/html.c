@@ -739,19 +739,7 @@ int html_bench(FILE *f, const struct bench_results *r)
 int output_save(const char *path, int (*render)(FILE *f, const void *arg), const void *arg,
 		char *err, size_t errlen)
 {
-	struct outfile *o;
-	int ret = outfile_open(&o, path, 0, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = render(outfile_stream(o), arg);
-	if (ret) {
-		snprintf(err, errlen, "cannot write %s: %s", strcmp(path, "-") ? path : "to stdout",
-			 strerror(-ret));
-		outfile_discard(o);
-		return ret;
-	}
-	return outfile_commit(o, err, errlen);
+	return outfile_save(path, 0, render, arg, err, errlen);
 }
 
 static int render_report(FILE *f, const void *arg)

@@ -221,3 +221,23 @@ int outfile_check(const char *path, unsigned flags, char *err, size_t errlen)
 		outfile_discard(o);
 	return r;
 }
+
+int outfile_save(const char *path, unsigned flags, int (*render)(FILE *f, const void *arg),
+		 const void *arg, char *err, size_t errlen)
+{
+	struct outfile *o;
+	int ret = outfile_open(&o, path, flags, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = render(o->f, arg);
+	if (ret) {
+		if (!strcmp(path, "-"))
+			snprintf(err, errlen, "cannot write to stdout: %s", strerror(-ret));
+		else
+			snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
+		outfile_discard(o);
+		return ret;
+	}
+	return outfile_commit(o, err, errlen);
+}

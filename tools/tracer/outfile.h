@@ -47,4 +47,9 @@ void outfile_discard(struct outfile *o);
 /* outfile_open then outfile_discard: can PATH be written (before a run)? */
 int outfile_check(const char *path, unsigned flags, char *err, size_t errlen);
 
+/* All at once: open, render(stream, arg) (0, or a negative errno), commit;
+ * 0, or a negative errno with one line in err. */
+int outfile_save(const char *path, unsigned flags, int (*render)(FILE *f, const void *arg),
+		 const void *arg, char *err, size_t errlen);
+
 #endif /* EVTRACE_OUTFILE_H */

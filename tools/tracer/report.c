@@ -435,20 +435,14 @@ int report_print_json(FILE *f, const struct evtrace_report *r)
 	return ret;
 }
 
+static int render_json(FILE *f, const void *r)
+{
+	return report_print_json(f, r);
+}
+
 int report_write_json(const struct evtrace_report *r, const char *path, char *err, size_t errlen)
 {
-	struct outfile *o;
-	int ret = outfile_open(&o, path, 0, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = report_print_json(outfile_stream(o), r);
-	if (ret) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
-		outfile_discard(o);
-		return ret;
-	}
-	return outfile_commit(o, err, errlen);
+	return outfile_save(path, 0, render_json, r, err, errlen);
 }
 
 /* -------------------------------------------------------- reading JSON */
