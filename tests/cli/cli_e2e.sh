@@ -159,6 +159,22 @@ wait_line() {
 	return 1
 }
 
+# wait_exit PID [SECONDS]: waits for the background PID (default 60 s),
+# then kills it; its exit status, or 124 when it had to be killed
+wait_exit() {
+	local i
+	for i in $(seq $((${2:-60} * 10))); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1"
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
 # ---- 2. attach to an evload already running, before its traffic starts:
 # evload is stopped during its --delay until evtrace says it is ready
 "$EVLOAD" eventfd --pattern pingpong --count "$COUNT" --cpu same --delay 3 --json \
@@ -171,7 +187,7 @@ kill -STOP "$target"
 tracer=$!
 wait_line "$tmp/attach.err" ': ready' || fail "attach: no ready line"
 kill -CONT "$target"
-if wait "$tracer"; then
+if wait_exit "$tracer" 120; then
 	wait "$target" || fail "attach: evload failed: $(cat "$tmp/attach.evload.err")"
 	python3 "$here/cli_e2e_check.py" --max-gap-ns "$GAP_NS" eventfd "$tmp/attach.json" \
 		"$tmp/attach.out" || fail "attach: evtrace and evload disagree"
@@ -247,7 +263,7 @@ stop_with() {
 	pid=$!
 	wait_line "$f.err" 'BPF program ids' || fail "evtrace $*: no ids line"
 	kill -"$sig" "$pid"
-	wait "$pid"
+	wait_exit "$pid"
 	rc=$?
 	[ "$rc" -eq "$want" ] || { fail "evtrace $*, SIG$sig: exit $rc, want $want"; show "$f.err"; }
 	grep -q '^evtrace report' "$f.$in" || fail "evtrace $*, SIG$sig: no report"
@@ -336,9 +352,10 @@ pid=$!
 wait_line "$tmp/i10int.err" '=== interval 2 ' || fail "run -i 0.01: no interval reports"
 child=$(pgrep -P "$pid")
 kill -INT "$pid"
-wait "$pid"
+wait_exit "$pid"
 rc=$?
-[ "$rc" -ne 0 ] && [ "$rc" -lt 126 ] || [ "$rc" -eq 130 ] || fail "run -i 0.01, SIGINT: exit $rc"
+# evload dies of the SIGINT evtrace forwards: 128 + 2
+[ "$rc" -eq 130 ] || fail "run -i 0.01, SIGINT: exit $rc, want 130"
 grep -q '^evtrace report' "$tmp/i10int.err" || fail "run -i 0.01, SIGINT: no report"
 [ -n "$child" ] && [ -e "/proc/$child" ] && fail "run -i 0.01, SIGINT: child $child left behind ($(cat /proc/$child/stat 2>/dev/null))"
 after "-i 0.01, SIGINT" "$tmp/i10int.err"
