@@ -360,6 +360,21 @@ grep -q '^evtrace report' "$tmp/i10int.err" || fail "run -i 0.01, SIGINT: no rep
 [ -n "$child" ] && [ -e "/proc/$child" ] && fail "run -i 0.01, SIGINT: child $child left behind ($(cat /proc/$child/stat 2>/dev/null))"
 after "-i 0.01, SIGINT" "$tmp/i10int.err"
 
+# ---- 11b. runqlat's conventions: INTERVAL COUNT positionals end attach by
+# themselves after COUNT reports, -T stamps them, -q prints no progress
+timeout 60 "$EVTRACE" attach -q -a -T 0.1 3 --json "$tmp/rq.json" >"$tmp/rq.out" 2>"$tmp/rq.err"
+rc=$?
+[ "$rc" -eq 0 ] || { fail "attach -q -a -T 0.1 3: exit $rc"; show "$tmp/rq.err"; }
+n=$(grep -Ec '^=== [0-9]{2}:[0-9]{2}:[0-9]{2} interval [0-9]+ ' "$tmp/rq.out")
+[ "$n" -eq 3 ] || fail "attach -a -T 0.1 3: $n timestamped interval reports, want 3"
+grep -q 'last interval' "$tmp/rq.out" && fail "attach -a 0.1 3: a fourth report after COUNT"
+[ -s "$tmp/rq.err" ] && { fail "attach -q: progress lines on stderr"; show "$tmp/rq.err"; }
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); s=r["settings"]
+assert s["hostname"] and s["start_time"] and len(r["intervals"]) >= 3' "$tmp/rq.json" ||
+	fail "attach 0.1 3 --json: no hostname, start_time or intervals"
+validate report "$tmp/rq.json"
+cases=$((cases + 1))
+
 # ---- 12. CMD dies with evtrace, even with SIGKILL (PR_SET_PDEATHSIG)
 "$EVTRACE" run -v -- sleep 300 >/dev/null 2>"$tmp/kill.err" &
 pid=$!

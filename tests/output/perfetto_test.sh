@@ -141,7 +141,8 @@ grep -q 'older evtrace' "$tmp/err" || fail "records without start: the line does
 expect 1 report --events "$tmp/cut.events" --perfetto "$tmp/out.d/t.json"
 expect 1 report --events "$tmp/back.events" --perfetto "$tmp/out.d/t.json"
 expect 1 report --events "$tmp/no-such.events" --perfetto "$tmp/out.d/t.json"
-expect 1 report --events "$tmp/synth.events" --perfetto "$tmp/no/such/dir/t.json"
+# a bad output path is bad usage (exit 2), found before anything is read
+expect 2 report --events "$tmp/synth.events" --perfetto "$tmp/no/such/dir/t.json"
 expect 2 report --events "$tmp/synth.events"
 expect 2 report --perfetto "$tmp/out.d/t.json"
 expect 2 run --perfetto

@@ -71,8 +71,6 @@ enum {
 
 /* --listen / --prom-file without -i: the snapshot's refresh period */
 #define PROM_REFRESH_S 1.0
-/* without a pidfd: how often the target is looked at */
-#define PID_POLL_S 0.1
 
 struct cli {
 	const char *prog;       /* "evtrace run", for messages */
@@ -583,38 +581,21 @@ struct session {
 	int intervals_done;
 	int signals;                    /* stop signals received */
 	bool target_gone, stdout_closed;
-	int status;                     /* run: CMD's wait status, once reaped */
-	bool reaped;
+	int status;                     /* run: CMD's wait status */
 };
 
-static int pidfd_open_(pid_t pid)
+/* The target's pidfd (Linux 5.3, older than the kernel BTF evtrace needs):
+ * readable once it exits. */
+static int target_pidfd(struct session *s, pid_t pid)
 {
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	errno = ENOSYS;
-	(void)pid;
+	s->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (s->pidfd >= 0)
+		return 0;
+	if (errno == ESRCH)
+		errline(s->c, "no process with PID %d", pid);
+	else
+		errline(s->c, "pidfd_open: %s", strerror(errno));
 	return -1;
-#endif
-}
-
-/* Without a pidfd: is pid gone or a zombie? */
-static bool pid_gone(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	bool gone = true;
-
-	if (kill(pid, 0) && errno == ESRCH)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
-		gone = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return gone;
 }
 
 /* Now, UTC, ISO 8601 (with milliseconds: ms). */
@@ -785,6 +766,9 @@ static int final_report(struct session *s, double now)
 		if (commit(s->c, &o->html))
 			ret = -EIO;
 	}
+	/* after COUNT reports (as runqlat) the text has said everything */
+	if (o->text && s->c->count && s->intervals_done >= s->c->count)
+		o->text = NULL;
 	if (o->text) {
 		if (s->intervals_done)
 			print_header(s, "last interval", s->part->settings.duration_s);
@@ -844,23 +828,6 @@ static int on_target(evm_source *src, int fd, uint32_t revents, void *ud)
 	(void)revents;
 	s->target_gone = true;
 	return evm_loop_exit(evm_source_get_loop(src), 0);
-}
-
-/* Without a pidfd: the target looked at every PID_POLL_S. */
-static int on_pid_poll(evm_source *src, uint64_t n, int error, void *ud)
-{
-	struct session *s = ud;
-	int st;
-
-	(void)n;
-	(void)error;
-	if (s->child > 0 ? waitpid(s->child, &st, WNOHANG | __WNOTHREAD) == s->child
-			 : pid_gone(s->c->pid)) {
-		if (s->child > 0)
-			s->status = st, s->reaped = true;
-		return on_target(src, -1, 0, ud);
-	}
-	return 0;
 }
 
 static int on_records(evm_source *src, int fd, uint32_t revents, void *ud)
@@ -930,9 +897,6 @@ static int trace_loop(struct session *s)
 
 	if (s->pidfd >= 0)
 		r = evm_add_io(l, NULL, s->pidfd, EPOLLIN, on_target, s);
-	else if (s->child > 0 || c->pid > 0)
-		r = evm_add_timer(l, NULL, CLOCK_MONOTONIC, secs_ns(PID_POLL_S), secs_ns(PID_POLL_S), 0,
-				  on_pid_poll, s);
 	if (!r && fd >= 0)
 		r = evm_add_io(l, NULL, fd, EPOLLIN, on_records, s);
 	if (!r && c->interval_s > 0)
@@ -1084,44 +1048,6 @@ static void join_args(char *dst, size_t len, char *const *argv)
 		memcpy(dst + len - 4, "...", 4);
 }
 
-/* CMD as execvp would find it; 0 and a path, or -errno. */
-static int resolve_cmd(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	int last = ENOENT;
-
-	if (!*name)
-		return -ENOENT;
-	if (strchr(name, '/')) {
-		struct stat st;
-
-		if (stat(name, &st))
-			return -errno;
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
-		if (access(name, X_OK))
-			return -errno;
-		snprintf(out, len, "%s", name);
-		return 0;
-	}
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *colon = strchrnul(path, ':');
-		int dlen = (int)(colon - path);
-		struct stat st;
-
-		snprintf(out, len, "%.*s%s%s", dlen, dlen ? path : ".", "/", name);
-		if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			if (access(out, X_OK) == 0)
-				return 0;
-			last = errno;
-		}
-		path = *colon ? colon + 1 : colon;
-	}
-	return -last;
-}
-
 /* ----------------------------------------------------------------- run */
 
 static int cmd_run(int argc, char **argv)
@@ -1136,7 +1062,7 @@ static int cmd_run(int argc, char **argv)
 
 	if (parse_args(&run_argp, argc, argv, &c, ARGP_IN_ORDER))
 		return EXIT_USAGE;
-	ret = resolve_cmd(c.cmd[0], path, sizeof(path));
+	ret = spawn_resolve(c.cmd[0], path, sizeof(path));
 	if (ret) {
 		if (ret == -ENOENT)
 			errline(&c, "command not found: %s", c.cmd[0]);
@@ -1154,7 +1080,10 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	s.child = sp.pid;
-	s.pidfd = pidfd_open_(sp.pid);
+	if (target_pidfd(&s, sp.pid)) {
+		spawn_abort(&sp);
+		goto fail;
+	}
 	s.base.pid = sp.pid;
 	snprintf(s.base.mode, sizeof(s.base.mode), "run");
 	join_args(s.base.command, sizeof(s.base.command), c.cmd);
@@ -1182,9 +1111,8 @@ static int cmd_run(int argc, char **argv)
 		return ret == -ENOENT ? 127 : 126;
 	}
 	ret = trace_loop(&s);
-	if (!s.reaped)
-		while (waitpid(sp.pid, &s.status, 0) < 0 && errno == EINTR)
-			;
+	while (waitpid(sp.pid, &s.status, 0) < 0 && errno == EINTR)
+		;
 	ret = session_end(&s, ret);
 	session_fini(&s);
 	outputs_discard(&s.out);
@@ -1280,11 +1208,8 @@ static int cmd_attach(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (c.pid) {
-		s.pidfd = pidfd_open_(c.pid);
-		if (s.pidfd < 0 && errno == ESRCH) {
-			errline(&c, "no process with PID %d", c.pid);
+		if (target_pidfd(&s, c.pid))
 			goto fail;
-		}
 		snprintf(s.base.mode, sizeof(s.base.mode), "attach");
 		proc_cmdline(c.pid, s.base.command, sizeof(s.base.command));
 		s.base.pid = c.pid;
@@ -1309,10 +1234,7 @@ static int cmd_attach(int argc, char **argv)
 		note(&c, "tracing the whole system (%s): ready; Ctrl-C to end", tracer_attach_mode(s.t));
 	s.start = s.part_start = now_s();
 	utc_now(s.part_utc, sizeof(s.part_utc), true);
-	if (c.pid && s.pidfd < 0 && pid_gone(c.pid))
-		s.target_gone = true;
-	else
-		ret = trace_loop(&s);
+	ret = trace_loop(&s);
 	if (s.target_gone)
 		note(&c, "process %d exited after %.3f s: tracing stopped", c.pid, now_s() - s.start);
 	ret = session_end(&s, ret);

@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,4 +132,42 @@ void spawn_abort(struct spawn *sp)
 		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	sp->pid = -1;
+}
+
+/* CMD as execvp would find it; 0 and a path, or -errno. */
+int spawn_resolve(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	int last = ENOENT;
+
+	if (!*name)
+		return -ENOENT;
+	if (strchr(name, '/')) {
+		struct stat st;
+
+		if (stat(name, &st))
+			return -errno;
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		if (access(name, X_OK))
+			return -errno;
+		snprintf(out, len, "%s", name);
+		return 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchrnul(path, ':');
+		int dlen = (int)(colon - path);
+		struct stat st;
+
+		snprintf(out, len, "%.*s%s%s", dlen, dlen ? path : ".", "/", name);
+		if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			last = errno;
+		}
+		path = *colon ? colon + 1 : colon;
+	}
+	return -last;
 }

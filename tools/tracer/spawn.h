@@ -29,6 +29,10 @@ struct spawn_opts {
 	int in, out, err;       /* dup2'ed onto 0, 1, 2; -1: inherited */
 };
 
+/* CMD as execvp would find it (PATH, or a path with a slash): 0 and the
+ * file in out, or -errno (-ENOENT: not found; -EACCES, -EISDIR: not
+ * executable). */
+int spawn_resolve(const char *name, char *out, size_t len);
 /* Forks the child, held. path is execv'ed with argv once released. 0, or
  * a negative errno with one line in err. */
 int spawn_held(struct spawn *sp, const char *path, char *const argv[],
