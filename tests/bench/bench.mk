@@ -9,7 +9,7 @@ TEST_TARGETS += test-bench
 BENCH_UNIT      := $(BUILD)/tests/bench/bench_test
 BENCH_UNIT_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,tests/bench/bench_test.c \
                      $(filter-out tools/bench/bench.c,$(BENCH_SRCS)) \
-                     $(REPORT_SRCS) $(SHARED_SRCS))
+                     $(REPORT_SRCS) $(SPAWN_SRCS) $(SHARED_SRCS))
 
 # (bench_test.c includes bench_impl.h, on the include path)
 

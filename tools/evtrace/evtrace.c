@@ -53,7 +53,6 @@
 #define EXIT_USAGE 2
 #define MAX_SECONDS 1e7
 #define MIN_INTERVAL_S 0.01
-#define NS_PER_S 1000000000ull
 
 const char *argp_program_version = "evtrace " EVTRACE_VERSION;
 
@@ -845,28 +844,18 @@ static int on_records(evm_source *src, int fd, uint32_t revents, void *ud)
 	return 0;
 }
 
-/* The next report is an interval after the one due, or, when that one is
- * already past (a slow report, a suspended machine), an interval from now:
- * never a burst of catch-up reports. */
+/* The next report is an interval after this one ends, however late it
+ * was (a loaded machine, a slow write): the schedule is resynced after each
+ * report, never a burst of catch-up reports. */
 static int on_tick(evm_source *src, uint64_t n, int error, void *ud)
 {
 	struct session *s = ud;
-	uint64_t due = 0, now, step = secs_ns(s->c->interval_s);
-	struct timespec ts;
 	int r;
 
 	(void)n;
 	(void)error;
-	evm_timer_get_next(src, &due);
 	r = interval_report(s, now_s());
-	if (r)
-		return r;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-	due += step;
-	if (due <= now)
-		due = now + step;
-	return evm_timer_set(src, due, 0, EVM_TIMER_ABSOLUTE);
+	return r ? r : evm_timer_set(src, secs_ns(s->c->interval_s), 0, 0);
 }
 
 static int on_stop(evm_source *src, uint64_t n, int error, void *ud)

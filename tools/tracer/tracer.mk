@@ -1,9 +1,11 @@
 # The tracer library (tools/tracer/): tracer.c loads the BPF programs
 # (skeletons from bpf/bpf.mk), feature-probes the attach mode, attaches and
-# collects; report.c is the report model (text, JSON, reading JSON back).
+# collects; report.c is the report model (text, JSON, reading JSON back);
+# outfile.c the safe output files, spawn.c the held child.
 # Linked into evtrace and the tracer and CLI tests.
 TRACER_SRCS := $(sort $(wildcard tools/tracer/*.c))
 REPORT_SRCS := tools/tracer/report.c tools/tracer/outfile.c
+SPAWN_SRCS  := tools/tracer/spawn.c
 
 # the tracer includes the skeleton
 $(patsubst %.c,$(BUILD)/obj/%.o,tools/tracer/tracer.c) \
