@@ -579,7 +579,7 @@ struct session {
 	bool prom_failed;               /* the last --prom-file write failed */
 	int intervals_done;
 	int signals;                    /* stop signals received */
-	bool target_gone, stdout_closed;
+	bool target_gone;
 	int status;                     /* run: CMD's wait status */
 };
 
@@ -682,10 +682,9 @@ static int text_written(struct session *s)
 {
 	FILE *f = s->out.text;
 
-	if (!f || (!ferror(f) && !fflush(f)))
+	if (!f || (!fflush(f) && !ferror(f)))
 		return 0;
 	if (errno == EPIPE) {
-		s->stdout_closed = true;
 		s->out.text = NULL;
 		return 1;
 	}
@@ -708,6 +707,20 @@ static void print_header(struct session *s, const char *what, double dur)
 	fprintf(s->out.text, "\n=== %s%s (%.3f s) ===\n", tod, what, dur);
 }
 
+/* A stop signal (or a closed stdout, as SIGTERM): attach stops now; run
+ * forwards it to CMD and goes on until CMD exits; a second one kills CMD. */
+static int stop(struct session *s, int signo)
+{
+	s->signals++;
+	if (s->child <= 0)
+		return evm_loop_exit(s->loop, 0);
+	if (s->signals == 1)
+		return kill(s->child, signo), 0;	/* CMD decides */
+	errline(s->c, "second signal: killing %d and stopping", s->child);
+	kill(s->child, SIGKILL);
+	return evm_loop_exit(s->loop, 0);
+}
+
 static int interval_report(struct session *s, double now)
 {
 	int err = collect(s, now);
@@ -724,7 +737,7 @@ static int interval_report(struct session *s, double now)
 		report_print_text_unit(s->out.text, s->part, s->c->unit);
 		err = text_written(s);
 		if (err)
-			return err < 0 ? err : evm_loop_exit(s->loop, 0);
+			return err < 0 ? err : stop(s, SIGTERM);
 	}
 	if (s->c->count && s->intervals_done >= s->c->count)
 		return evm_loop_exit(s->loop, 0);
@@ -807,16 +820,8 @@ static uint64_t secs_ns(double s)
 
 static int on_signal(evm_source *src, const struct signalfd_siginfo *si, void *ud)
 {
-	struct session *s = ud;
-
-	s->signals++;
-	if (s->child <= 0)
-		return evm_loop_exit(evm_source_get_loop(src), 0);	/* attach: stop now */
-	if (s->signals == 1)
-		return kill(s->child, (int)si->ssi_signo), 0;	/* CMD decides */
-	errline(s->c, "second signal: killing %d and stopping", s->child);
-	kill(s->child, SIGKILL);
-	return evm_loop_exit(evm_source_get_loop(src), 0);
+	(void)src;
+	return stop(ud, (int)si->ssi_signo);
 }
 
 static int on_target(evm_source *src, int fd, uint32_t revents, void *ud)
