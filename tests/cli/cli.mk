@@ -1,5 +1,6 @@
 # CLI tests: evtrace's report and its output files (unit, ASan+UBSan,
-# cmocka), bad input, `evtrace report` on saved files, and, as root, the end-to-end runs
+# cmocka), bad input, `evtrace report` on saved files and on hostile ones
+# (numbers out of range, escapes in strings), and, as root, the end-to-end runs
 # over evload with the real tracers (tests/cli/cli_e2e.sh).
 .PHONY: test-cli test-cli-unit test-cli-shell test-cli-e2e
 TEST_TARGETS += test-cli
@@ -24,7 +25,8 @@ test-cli-unit: $(CLI_UNIT) $(CLI_OUTFILE)
 
 test-cli-shell: $(EVTRACE)
 	EVTRACE=$(EVTRACE) tests/cli/cli_bad_input.sh
-	EVTRACE=$(EVTRACE) tests/cli/cli_report.sh
+	EVTRACE=$(EVTRACE) FUZZ_SEEDS=$(FUZZ_SUITE_SEEDS) tests/cli/cli_report.sh
+	EVTRACE=$(EVTRACE) FUZZ_SEEDS=$(FUZZ_SUITE_SEEDS) tests/cli/cli_report_hostile.sh
 
 # after the others: the latency checks want a machine as quiet as we can make it
 test-cli-e2e: $(EVTRACE) $(EVLOAD) | test-cli-unit test-cli-shell

@@ -8,9 +8,7 @@ EVTRACE=${EVTRACE:-build/evtrace}
 FIXTURE=${FIXTURE:-tests/cli/cli_report_fixture.json}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$(dirname "$0")/cli_report_lib.sh"
 # every JSON file here must match its schema (docs/schema/)
 validate() { python3 "$(dirname "$0")/../output/validate_json.py" "$@" || fail "$2: does not match docs/schema/$1.schema.json"; }
 validate report "$FIXTURE"
@@ -130,8 +128,4 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 fi
 
-if [ "$fails" -ne 0 ]; then
-	echo "cli_report: $fails checks failed" >&2
-	exit 1
-fi
-echo "cli_report: passed"
+finish cli_report

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "report.h"
+#include "textesc.h"
 
 static char tmpdir[] = "/tmp/evtrace-cli-test.XXXXXX";
 
@@ -519,6 +520,21 @@ static void test_malformed(void **state)
 		{ "{\"settings\": {}, \"mechanisms\": {\"eventfd\": {}}}", "missing \"events\"" },
 		{ "{\"settings\": {}, \"ringbuf\": 1, \"mechanisms\": {}}", "ringbuf" },
 		{ "{\"settings\": {}, \"tracer\": {\"missed_runs\": -1}, \"mechanisms\": {}}", "tracer.missed_runs" },
+		/* hostile numbers: one line naming the key, never clamped */
+		{ "{\"format\": 0, \"settings\": {}, \"mechanisms\": {}}", "format 0" },
+		{ "{\"settings\": {\"duration_s\": NaN}, \"mechanisms\": {}}", "settings.duration_s: NaN is not a finite" },
+		{ "{\"settings\": {\"duration_s\": -Infinity}, \"mechanisms\": {}}", "settings.duration_s: -Infinity is not a finite" },
+		{ "{\"settings\": {\"duration_s\": -0.5}, \"mechanisms\": {}}", "settings.duration_s: negative" },
+		{ "{\"settings\": {\"duration_s\": 1e308}, \"mechanisms\": {}}", "settings.duration_s: 1e308 is not a duration" },
+		{ "{\"settings\": {\"pid\": 9223372036854775808}, \"mechanisms\": {}}", "settings.pid: not a PID" },
+		{ "{\"settings\": {\"command\": \"ls\\u0000rm\"}, \"mechanisms\": {}}", "settings.command: holds a NUL" },
+		{ "{\"settings\": {}, \"ringbuf\": {\"records\": 9223372036854775808, \"dropped\": 0}, "
+		  "\"mechanisms\": {}}", "ringbuf.records: 9223372036854775808 does not fit" },
+		{ "{\"settings\": {}, \"ringbuf\": {\"records\": 1, \"dropped\": 99999999999999999999}, "
+		  "\"mechanisms\": {}}", "ringbuf.dropped: 18446744073709551615 does not fit" },
+		{ "{\"settings\": {}, \"mechanisms\": {}, \"x\": [1,]}", "invalid JSON" },
+		{ "{\"settings\": {}, \"mechanisms\": {\"evil\\u001b[2J\\n\": {}}}",
+		  "mechanisms.evil\\x1b[2J\\x0a: unknown mechanism" },
 	};
 	char path[128], err[256];
 
@@ -563,9 +579,39 @@ static void test_malformed_mechanism(void **state)
 		{ "sender_cost", NULL, NULL, NULL, "sender_cost: missing" },
 		{ "wakes", "none", NULL, NULL, "missing \"none\"" },
 		{ "wakes", NULL, NULL, "7", "wakes: missing or not an object" },
-		{ "total_buckets", NULL, NULL, "[[1000, 1]]", "values, but stages.total.count" },
+		{ "total_buckets", NULL, NULL, "[[992, 1]]", "values, but stages.total.count" },
 		{ "total_buckets", NULL, NULL, "[[1000]]", "not a [low_ns, count] pair" },
 		{ "total_buckets", NULL, NULL, "{}", "total_buckets: not an array" },
+		/* hostile numbers: each is an error naming its key (no UB, no clamp) */
+		{ "stages", "total", "mean", "1e308", "stages.total.mean: 1e308 is not a value in ns" },
+		{ "stages", "total", "mean", "NaN", "stages.total.mean: NaN is not a finite number" },
+		{ "stages", "total", "mean", "Infinity", "stages.total.mean: Infinity is not a finite" },
+		{ "stages", "total", "mean", "-1.5", "stages.total.mean: negative" },
+		{ "stages", "total", "mean", "2500.5", "stages.total.mean: 2500.5 is outside [min, max]" },
+		{ "stages", "total", "mean", "999", "stages.total.mean: 999 is outside [min, max]" },
+		{ "stages", "send", "count", "9223372036854775808", "stages.send.count: 9223372036854775808 does not fit" },
+		{ "stages", "send", "max", "18446744073709551616", "stages.send.max: 18446744073709551615 does not fit" },
+		{ "stages", "send", "p99", "-9223372036854775809", "stages.send.p99: not a non-negative" },
+		{ "events", NULL, NULL, "9223372036854775808", "events: 9223372036854775808 does not fit" },
+		{ "wakes", "none", NULL, "-3", "wakes.none: not a non-negative integer" },
+		{ "stages", "total", "p50", "999", "stages.total.p50: 999 is below min 1000: percentiles out of order" },
+		{ "stages", "total", "p999", "2100", "stages.total.max: 1999 is below p999 2100" },
+		{ "stages", "timer_late", "max", "7", "stages.timer_late.max: 7, but count is 0" },
+		{ "stages", "timer_late", "mean", "0.5", "stages.timer_late.mean: 0.5, but count is 0" },
+		/* the counts wrap to exactly stages.total.count past 2^64 */
+		{ "total_buckets", NULL, NULL,
+		  "[[992, 9223372036854775807], [1024, 9223372036854775807], [1984, 1002]]",
+		  "total_buckets: the counts add up past 2^64" },
+		{ "total_buckets", NULL, NULL, "[[1024, 500], [992, 500]]",
+		  "total_buckets[1]: low 992 ns not above the previous bucket's" },
+		{ "total_buckets", NULL, NULL, "[[992, 500], [992, 500]]",
+		  "total_buckets[1]: low 992 ns not above the previous bucket's" },
+		{ "total_buckets", NULL, NULL, "[[1000, 1000]]", "total_buckets[0]: 1000 ns is not the low edge" },
+		{ "total_buckets", NULL, NULL, "[[992, 0], [1024, 1000]]", "total_buckets[0]: an empty bucket" },
+		{ "total_buckets", NULL, NULL, "[[992, -1]]", "total_buckets[0].count: not a non-negative" },
+		{ "total_buckets", NULL, NULL, "[[9223372036854775808, 1000]]",
+		  "total_buckets[0].low_ns: 9223372036854775808 does not fit" },
+		{ "total_buckets", NULL, NULL, "[[1024, 1000]]", "do not hold stages.total min 1000 and max 1999" },
 	};
 	struct evtrace_report *r = known_report();
 	char path[128], err[256];
@@ -622,6 +668,64 @@ static void test_unreadable(void **state)
 	free(r);
 }
 
+/* Strings from outside: escaped for the terminal, made UTF-8 for JSON. */
+static void test_text_escape(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} esc[] = {
+		{ "plain text", "plain text" },
+		{ "a\x1b[2Jb", "a\\x1b[2Jb" },
+		{ "cr\rbel\adel\x7f", "cr\\x0dbel\\x07del\\x7f" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "caf\xc3\xa9 \xc2\xb5s", "caf\xc3\xa9 \xc2\xb5s" },      /* valid UTF-8 kept */
+		{ "csi\xc2\x9b", "csi\\xc2\\x9b" },                      /* C1 control */
+		{ "rlo\xe2\x80\xae", "rlo\\xe2\\x80\\xae" },             /* bidi override */
+		{ "bad\xff", "bad\\xff" },
+		{ "over\xc0\xaf", "over\\xc0\\xaf" },                    /* overlong '/' */
+		{ "sur\xed\xa0\x80", "sur\\xed\\xa0\\x80" },             /* a surrogate */
+		{ "cut\xe2\x82", "cut\\xe2\\x82" },                      /* cut short */
+	};
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(esc) / sizeof(esc[0]); i++)
+		assert_string_equal(text_escape(esc[i].in, buf, sizeof(buf)), esc[i].want);
+	/* an escape that does not fit is left out whole */
+	assert_string_equal(text_escape("ab\x1b", buf, 6), "ab");
+	assert_string_equal(text_escape("ab\xc3\xa9", buf, 4), "ab");
+	assert_string_equal(text_escape(NULL, buf, sizeof(buf)), "");
+	/* JSON: UTF-8 kept, other bytes U+FFFD, control characters left to json-c */
+	assert_string_equal(text_utf8("caf\xe9\x1b!", buf, sizeof(buf)), "caf\xef\xbf\xbd\x1b!");
+	assert_string_equal(text_utf8("caf\xc3\xa9", buf, sizeof(buf)), "caf\xc3\xa9");
+	assert_true(text_is_utf8("caf\xc3\xa9") && !text_is_utf8("caf\xe9"));
+	assert_int_equal(text_utf8_cut("a\xc3\xa9z", 2), 1);
+	assert_int_equal(text_utf8_cut("a\xc3\xa9z", 3), 3);
+	assert_int_equal(text_utf8_cut("a\xffz", 2), 2);
+}
+
+/* A command line that is not UTF-8 (from /proc): valid JSON all the same,
+ * read back with U+FFFD; the text shows the bytes escaped. */
+static void test_not_utf8(void **state)
+{
+	struct evtrace_report *r = known_report(), *back = new_report();
+	char path[128], err[256], *text;
+
+	(void)state;
+	snprintf(r->settings.command, sizeof(r->settings.command), "ls caf\xe9 \x1b[2J");
+	text = render(r);
+	assert_non_null(strstr(text, "ls caf\\xe9 \\x1b[2J"));
+	assert_null(strchr(text, '\x1b'));
+	free(text);
+	tmp_path(path, sizeof(path), "utf8.json");
+	assert_int_equal(report_write_json(r, path, err, sizeof(err)), 0);
+	assert_int_equal(report_read_json(back, path, err, sizeof(err)), 0);
+	assert_string_equal(back->settings.command, "ls caf\xef\xbf\xbd \x1b[2J");
+	unlink(path);
+	free(back);
+	free(r);
+}
+
 static void test_fill_system(void **state)
 {
 	struct evtrace_settings s = { 0 };
@@ -652,6 +756,8 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_malformed_mechanism),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_fill_system),
 	};
 	int ret;

@@ -1,6 +1,7 @@
 # Tracer tests: the BPF programs and the loader library for real,
 # as root: known ping-pong traffic per kind (tests/tracer/tracer_load.c) counted
-# exactly by the tracer, stage counts consistent, every attach mode (tp_btf,
+# exactly by the tracer (attach cases: its traffic starts once the tracer is
+# attached), stage counts consistent, every attach mode (tp_btf,
 # raw_tp, classic tracepoints), the error lines (unprivileged, missing BTF,
 # missing PID), and no evt_* program left loaded (tests/tracer/tracer_test.c).
 .PHONY: test-tracer

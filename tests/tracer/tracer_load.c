@@ -12,8 +12,11 @@
  *   --fork   the peer is a forked child instead of a thread (eventfd, pipe)
  *   --flood  eventfd only: one side posts N times, the other reads until it
  *            has N (counter mode: reads coalesce)
- *   --delay=MS  side A waits MS ms before the traffic (side B already
- *            blocked in its receive): time for a tracer to attach
+ *   --ready=FD  a tracer attaches to us running: once side B's thread is
+ *            started, side A writes "ready TID" (B's thread id) to FD, a
+ *            socket, and waits there for one byte before any traffic; the
+ *            test sends it once the tracer is attached, so every event is
+ *            seen whatever the load (a socket: no traced kind of fd)
  *   --threads=K  first start and join K short threads, one after the other
  *            (each ends at once): a tracer keeping per-thread state must
  *            forget dead threads
@@ -44,7 +47,8 @@
 static const char *kind;
 static long n;
 static bool use_epoll, cross, use_fork, flood;
-static long delay_ms, short_threads;
+static long short_threads;
+static int ready_fd = -1;
 static int cpu_a = 0, cpu_b = 0;
 
 /* per direction: fds[0] is what side 0 receives on, fds[1] side 1 */
@@ -207,12 +211,16 @@ static void run_pingpong(void)
 	while (!__atomic_load_n(&shared[2], __ATOMIC_ACQUIRE))
 		sched_yield();
 	pin(cpu_a);
-	if (delay_ms) {
-		/* B blocks in its receive meanwhile (a tracer attaching now
-		 * finds a thread asleep since before it started) */
-		struct timespec d = { delay_ms / 1000, (delay_ms % 1000) * 1000000 };
+	if (ready_fd >= 0) {
+		/* B goes on to block in its receive (the test waits for that
+		 * before it attaches: a thread asleep since before the tracer) */
+		char go;
 
-		nanosleep(&d, NULL);
+		if (dprintf(ready_fd, "ready %d\n", (int)tids[1]) < 0)
+			die("ready");
+		if (read(ready_fd, &go, 1) != 1)
+			die("waiting for the tracer (no go)");
+		close(ready_fd);
 	}
 	if (flood) {
 		for (long i = 0; i < n; i++)
@@ -273,7 +281,7 @@ int main(int argc, char **argv)
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: tracer_load KIND N RESULT [--epoll] [--cross] [--fork] "
-			"[--flood] [--delay=MS] [--threads=K]\n");
+			"[--flood] [--ready=FD] [--threads=K]\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -283,8 +291,8 @@ int main(int argc, char **argv)
 		cross |= !strcmp(argv[i], "--cross");
 		use_fork |= !strcmp(argv[i], "--fork");
 		flood |= !strcmp(argv[i], "--flood");
-		if (!strncmp(argv[i], "--delay=", 8))
-			delay_ms = atol(argv[i] + 8);
+		if (!strncmp(argv[i], "--ready=", 8))
+			ready_fd = atoi(argv[i] + 8);
 		if (!strncmp(argv[i], "--threads=", 10))
 			short_threads = atol(argv[i] + 10);
 	}

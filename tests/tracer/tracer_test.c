@@ -2,20 +2,26 @@
 /*
  * tracer_test: the tracer (tools/tracer/tracer.c + bpf/evtrace.bpf.c) for real, as
  * root, on known traffic (tests/tracer/tracer_load.c): exact event and coalesced
- * counts per kind, consistent stage counts, every attach mode, the error
- * lines, and no program of ours left loaded afterwards.
+ * counts per kind, consistent stage counts, every attach mode, attaching to
+ * a running process (its traffic held until the tracer is attached, so the
+ * counts are exact whatever the load), the error lines, and no program of
+ * ours left loaded afterwards.
  *
  *   tracer_test [-v] [CASE...]     run the cases (all by default)
  *   tracer_test open [PID]         tracer_open only: prints the error line
  *                                  (the unprivileged case runs this)
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,7 +97,12 @@ static const struct tcase cases[] = {
 	{ .name = "eventfd-cross", .kind = "eventfd", .n = 1000, .flags = "--cross" },
 	{ .name = "eventfd-flood", .kind = "eventfd", .n = 20000, .flags = "--flood --cross" },
 	{ .name = "eventfd-fork", .kind = "eventfd", .n = 1000, .flags = "--fork", .follow = true },
-	{ .name = "eventfd-attach", .kind = "eventfd", .n = 1000, .flags = "--epoll --delay=1500", .attach = true },
+	{ .name = "eventfd-attach", .kind = "eventfd", .n = 1000, .flags = "--epoll", .attach = true },
+	/* attached while the receiver sleeps since before: in epoll_wait, or
+	 * in sigsuspend for a handler */
+	{ .name = "pipe-attach", .kind = "pipe", .n = 1000, .flags = "--epoll", .attach = true },
+	{ .name = "signal-attach", .kind = "signal", .n = 1000, .flags = "", .attach = true },
+	{ .name = "signalfd-attach", .kind = "signalfd", .n = 1000, .flags = "--epoll --cross", .attach = true },
 	{ .name = "eventfd-events", .kind = "eventfd", .n = 2000, .flags = "--epoll", .events = true },
 	{ .name = "pipe", .kind = "pipe", .n = 2000, .flags = "" },
 	{ .name = "pipe-epoll", .kind = "pipe", .n = 2000, .flags = "--epoll --cross" },
@@ -138,36 +149,123 @@ static void print_kind(const struct evtrace_kind_report *k, const char *name)
 	}
 }
 
+/* The syscalls tracer_load's receiver sleeps in. */
+static bool receive_syscall(long nr)
+{
+	return nr == SYS_read || nr == SYS_epoll_wait || nr == SYS_epoll_pwait ||
+#ifdef SYS_epoll_pwait2
+	       nr == SYS_epoll_pwait2 ||
+#endif
+	       nr == SYS_rt_sigtimedwait || nr == SYS_rt_sigsuspend;
+}
+
+/* Whether thread tid of pid sleeps in a receive: its state S and the
+ * syscall it sleeps in (/proc/PID/task/TID/syscall, "running" if none). */
+static bool asleep_in_receive(pid_t pid, pid_t tid)
+{
+	char path[96], buf[512], *p;
+	bool sleeping = false;
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	f = fopen(path, "r");
+	if (f) {
+		/* the state follows the comm's closing parenthesis */
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+			sleeping = p[2] == 'S';
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &nr) != 1)
+			nr = -1;
+		fclose(f);
+	}
+	return sleeping && receive_syscall(nr);
+}
+
+/* Attach cases: tracer_load's "ready TID" on ctl, then its receiver TID
+ * asleep in its receive. No timing goal: only a bound (60 s) against a hang. */
+static bool wait_ready(const struct tcase *c, pid_t pid, int ctl)
+{
+	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
+	char line[64] = "";
+	ssize_t got = 0, n;
+	int tid = 0;
+	bool ok = true;
+	double t0 = now_s();
+
+	while (!strchr(line, '\n') && got < (ssize_t)sizeof(line) - 1) {
+		if (poll(&pfd, 1, 1000) == 0) {
+			if (now_s() - t0 < 60)
+				continue;
+			break;
+		}
+		n = read(ctl, line + got, sizeof(line) - 1 - (size_t)got);
+		if (n <= 0)
+			break;
+		got += n;
+		line[got] = '\0';
+	}
+	CHECK(sscanf(line, "ready %d", &tid) == 1 && tid > 0, "%s: no ready line from tracer_load: '%s'",
+	      c->name, line);
+	if (!ok)
+		return false;
+	while (!asleep_in_receive(pid, tid) && now_s() - t0 < 60)
+		usleep(1000);
+	CHECK(asleep_in_receive(pid, tid), "%s: the receiver (thread %d) never slept in its receive",
+	      c->name, tid);
+	return ok;
+}
+
 /* Launch: tracer_load for the case, stopped before its exec (the tracer
  * attaches first: no traffic of ours) or, to attach to, running with its
- * receiver asleep. */
-static pid_t launch_load(const struct tcase *c, const char *result)
+ * receiver asleep and its traffic held until *ctl is written to (-1 for
+ * the others). */
+static pid_t launch_load(const struct tcase *c, const char *result, int *ctl)
 {
-	char nbuf[32], flags[64], *argv[12];
-	int argc = 0, status;
+	char nbuf[32], flags[64], ready[32], *argv[12];
+	int argc = 0, status, sv[2] = { -1, -1 };
 	pid_t pid;
 
+	*ctl = -1;
 	snprintf(nbuf, sizeof(nbuf), "%ld", c->n);
 	snprintf(flags, sizeof(flags), "%s", c->flags);
 	argv[argc++] = (char *)load_bin;
 	argv[argc++] = (char *)c->kind;
 	argv[argc++] = nbuf;
 	argv[argc++] = (char *)result;
+	if (c->attach) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+			return -1;
+		snprintf(ready, sizeof(ready), "--ready=%d", sv[1]);
+		argv[argc++] = ready;
+	}
 	for (char *tok = strtok(flags, " "); tok && argc < 11; tok = strtok(NULL, " "))
 		argv[argc++] = tok;
 	argv[argc] = NULL;
 
 	pid = fork();
 	if (pid == 0) {
-		if (!c->attach)
+		if (c->attach)
+			fcntl(sv[1], F_SETFD, 0);	/* tracer_load's end survives the exec */
+		else
 			raise(SIGSTOP);
 		execv(load_bin, argv);
 		_exit(127);
 	}
-	if (c->attach)
-		usleep(100000);
-	else
+	if (c->attach) {
+		close(sv[1]);
+		*ctl = sv[0];
+		if (pid < 0 || !wait_ready(c, pid, sv[0])) {
+			close(sv[0]);
+			*ctl = -1;	/* tracer_load gives up: no go */
+		}
+	} else {
 		waitpid(pid, &status, WUNTRACED);
+	}
 	return pid;
 }
 
@@ -175,7 +273,7 @@ static pid_t launch_load(const struct tcase *c, const char *result)
  * kernel's skipped runs in misses. Also checks what the tracer itself
  * promises: the mode, reset, the programs, nothing left after close.
  * *opened: whether tracer_open succeeded (else nothing to check). */
-static bool trace_load(const struct tcase *c, pid_t pid, const char *evpath,
+static bool trace_load(const struct tcase *c, pid_t pid, int ctl, const char *evpath,
 		       struct evtrace_report *rep, uint64_t *misses, bool *opened)
 {
 	struct tracer_opts opts = { 0 };
@@ -198,6 +296,12 @@ static bool trace_load(const struct tcase *c, pid_t pid, const char *evpath,
 	unsetenv("EVTRACE_ATTACH_MODE");
 	if (!c->attach)
 		kill(pid, SIGCONT);
+	else if (ctl >= 0) {
+		/* attached (or failed): the traffic may start */
+		if (r == 0 && write(ctl, "g", 1) != 1)
+			CHECK(false, "%s: cannot start tracer_load's traffic", c->name);
+		close(ctl);
+	}
 	*opened = r == 0;
 	if (r) {
 		fprintf(stderr, "  FAIL %s: tracer_open: %s\n", c->name, err);
@@ -318,11 +422,16 @@ static bool check_counts(const struct tcase *c, const struct evtrace_report *rep
 		      "%s: pinned to one CPU but %llu of %llu wakes same-CPU", c->name,
 		      (unsigned long long)cn[EVT_CNT_WAKE_SAME], (unsigned long long)woken);
 	if (!strcmp(c->kind, "timerfd")) {
-		/* lateness is known for the fires the hook saw */
+		/* lateness is known for the fires the hook saw: nearly all of
+		 * them, but classic tracepoints lose hrtimer hook runs to
+		 * perf's recursion guard, more the busier the machine (15% at
+		 * load 3): there only some must be seen */
+		bool lossy = c->mode && !strcmp(c->mode, "tracepoint");
+
 		CHECK(s[EVT_STAGE_TIMER_LATE].count <= ev &&
-		      s[EVT_STAGE_TIMER_LATE].count >= ev * 9 / 10,
-		      "%s: timer_late count %llu", c->name,
-		      (unsigned long long)s[EVT_STAGE_TIMER_LATE].count);
+		      s[EVT_STAGE_TIMER_LATE].count >= (lossy ? 1 : ev * 9 / 10),
+		      "%s: timer_late count %llu of %llu events", c->name,
+		      (unsigned long long)s[EVT_STAGE_TIMER_LATE].count, ev);
 		CHECK(co > 0, "%s: the test wants overruns", c->name);
 	} else if (!strstr(c->flags, "--flood")) {
 		/* ping-pong: the receiver sleeps for most events (it may
@@ -382,13 +491,24 @@ static bool run_case(const struct tcase *c)
 	double t0 = now_s();
 	uint64_t misses = 0;
 	bool ok, opened;
+	int ctl;
 	pid_t pid;
 
 	snprintf(result, sizeof(result), "/tmp/tracer_test.%d.out", (int)getpid());
 	snprintf(evpath, sizeof(evpath), "/tmp/tracer_test.%d.events", (int)getpid());
 	unlink(result);
-	pid = launch_load(c, result);
-	ok = trace_load(c, pid, evpath, &rep, &misses, &opened);
+	pid = launch_load(c, result, &ctl);
+	if (pid < 0) {
+		fprintf(stderr, "  FAIL %s: cannot start tracer_load: %s\n", c->name, strerror(errno));
+		failures++;
+		return false;
+	}
+	if (c->attach && ctl < 0) {
+		/* not ready: failed above; tracer_load exits on the closed socket */
+		waitpid(pid, NULL, 0);
+		return false;
+	}
+	ok = trace_load(c, pid, ctl, evpath, &rep, &misses, &opened);
 	if (!opened || !read_result(c, result, &ev, &co))
 		return false;
 	ok &= check_counts(c, &rep, misses, &ev, co);

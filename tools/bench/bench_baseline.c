@@ -7,6 +7,7 @@
  */
 #include "bench_baseline.h"
 #include "bench_impl.h"
+#include "textesc.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -23,6 +24,11 @@ struct bench_baseline {
 };
 
 static const char *const verdicts[] = { "holds", "contradicted", "not distinguishable" };
+
+/* Ids and verdicts come from a saved file: printed escaped (textesc.h),
+ * cut at 64 bytes. */
+typedef char esc_buf[TEXTESC_SIZE(64)];
+#define ESC(str, slot) text_escape((str), esc[(slot)], sizeof(esc[(slot)]))
 
 static const char *str_of(struct json_object *o, const char *key)
 {
@@ -68,6 +74,7 @@ static struct json_object *claims_of(struct json_object *root, const char *name,
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(claims, i);
 		const char *id = json_object_is_type(c, json_type_object) ? str_of(c, "id") : NULL;
+		esc_buf esc[1];
 
 		if (!id || !*id) {
 			snprintf(err, errlen, "%s: claims[%zu]: no \"id\"", name, i);
@@ -75,12 +82,12 @@ static struct json_object *claims_of(struct json_object *root, const char *name,
 		}
 		if (!known_verdict(str_of(c, "verdict"))) {
 			snprintf(err, errlen, "%s: claim %s: \"verdict\" missing or not one of holds, "
-				 "contradicted, not distinguishable", name, id);
+				 "contradicted, not distinguishable", name, ESC(id, 0));
 			return NULL;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(id, str_of(json_object_array_get_idx(claims, j), "id"))) {
-				snprintf(err, errlen, "%s: claim %s appears twice", name, id);
+				snprintf(err, errlen, "%s: claim %s appears twice", name, ESC(id, 0));
 				return NULL;
 			}
 	}
@@ -159,20 +166,23 @@ int bench_baseline_diff(const struct bench_baseline *b, struct json_object *resu
 		const char *id = str_of(o, "id"), *was = str_of(o, "verdict");
 		struct json_object *c = find_claim(now, id);
 		const char *is = c ? str_of(c, "verdict") : "(no such claim)";
+		esc_buf esc[3];
 
 		if (c && !strcmp(was, is)) {
 			same++;
 			continue;
 		}
-		fprintf(f, "  %s: %s -> %s\n", id, was, is);
+		fprintf(f, "  %s: %s -> %s\n", ESC(id, 0), ESC(was, 1), ESC(is, 2));
 		changed++;
 	}
 	for (size_t i = 0; i < nnew; i++) {
 		struct json_object *c = json_object_array_get_idx(now, i);
+		esc_buf esc[2];
 
 		if (find_claim(b->claims, str_of(c, "id")))
 			continue;
-		fprintf(f, "  %s: (no such claim) -> %s\n", str_of(c, "id"), str_of(c, "verdict"));
+		fprintf(f, "  %s: (no such claim) -> %s\n", ESC(str_of(c, "id"), 0),
+			ESC(str_of(c, "verdict"), 1));
 		changed++;
 	}
 	if (changed)

@@ -7,12 +7,14 @@
 #include "machine.h"
 #include "mech.h"
 #include "outfile.h"
+#include "textesc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,73 @@ static const struct {
 	{ EVT_CNT_WAKE_CROSS, "cross_cpu" },
 	{ EVT_CNT_WAKE_NONE, "none" },
 };
+
+/* The fields of JSON objects, as tables the writer and the reader share. */
+enum jfield_type {
+	JF_STR,         /* char[size]: a string without NUL, cut to fit */
+	JF_INT,         /* int in [0, INT_MAX] */
+	JF_U64,         /* uint64_t in [0, 2^63) */
+	JF_BOOL,
+	JF_SECONDS,     /* double: a duration in s */
+};
+
+struct jfield {
+	const char *key;
+	enum jfield_type type;
+	bool required;
+	size_t off, size;       /* where in the struct the table describes */
+	const char *what;       /* JF_INT: what it is, for the message */
+	bool if_set;            /* JF_STR: written only when not empty */
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SETTING(k, t, field, what) \
+	{ k, t, false, offsetof(struct evtrace_settings, field), \
+	  sizeof(((struct evtrace_settings *)0)->field), what, false }
+#define SETTING_IF_SET(k, field) \
+	{ k, JF_STR, false, offsetof(struct evtrace_settings, field), \
+	  sizeof(((struct evtrace_settings *)0)->field), NULL, true }
+
+static const struct jfield settings_fields[] = {
+	SETTING("mode", JF_STR, mode, NULL),
+	SETTING("command", JF_STR, command, NULL),
+	SETTING("pid", JF_INT, pid, "PID"),
+	SETTING("duration_s", JF_SECONDS, duration_s, NULL),
+	SETTING("kernel", JF_STR, kernel, NULL),
+	SETTING("cpu_model", JF_STR, cpu_model, NULL),
+	SETTING("ncpus", JF_INT, ncpus, "CPU count"),
+	SETTING("virtualised", JF_BOOL, virtualised, NULL),
+	SETTING("hypervisor", JF_STR, hypervisor, NULL),
+	SETTING("attach_mode", JF_STR, attach_mode, NULL),
+	SETTING("usdt", JF_BOOL, usdt, NULL),
+	SETTING_IF_SET("start_time", start_time),
+	SETTING_IF_SET("hostname", hostname),
+};
+
+#define REPORT_FIELD(k, field) \
+	{ k, JF_U64, true, offsetof(struct evtrace_report, field), sizeof(uint64_t), NULL, false }
+#define REPORT_FIELD_OPT(k, field) \
+	{ k, JF_U64, false, offsetof(struct evtrace_report, field), sizeof(uint64_t), NULL, false }
+
+static const struct jfield ringbuf_fields[] = {
+	REPORT_FIELD("records", ringbuf_records),
+	REPORT_FIELD("dropped", ringbuf_dropped),
+};
+
+static const struct jfield tracer_fields[] = {
+	REPORT_FIELD_OPT("missed_runs", missed_runs),
+};
+
+/* Optional objects at the top level beside "settings" and "mechanisms". */
+static const struct {
+	const char *key;
+	const struct jfield *fields;
+	size_t n;
+} report_sections[] = {
+	{ "ringbuf", ringbuf_fields, ARRAY_LEN(ringbuf_fields) },
+	{ "tracer", tracer_fields, ARRAY_LEN(tracer_fields) },
+};
+
 
 const char *evt_kind_name(enum evt_kind k)
 {
@@ -192,7 +261,7 @@ void report_diff(struct evtrace_report *out, const struct evtrace_report *cur,
 
 /* ------------------------------------------------------------------ text */
 
-static const char *mode_desc(const struct evtrace_settings *s)
+static const char *mode_desc(const struct evtrace_settings *s, char *buf, size_t len)
 {
 	if (!strcmp(s->mode, "run"))
 		return "run: the command, its threads and its children";
@@ -200,33 +269,37 @@ static const char *mode_desc(const struct evtrace_settings *s)
 		return "attach: the process and its threads";
 	if (!strcmp(s->mode, "system"))
 		return "the whole system";
-	return s->mode[0] ? s->mode : "unknown";
+	return s->mode[0] ? text_escape(s->mode, buf, len) : "unknown";
 }
+
+/* Settings strings come from /proc (the command line, the comm, the CPU
+ * model) or from a saved file: printed escaped (textesc.h). */
+#define ESC(field, dflt) (s->field[0] ? text_escape(s->field, esc, sizeof(esc)) : (dflt))
 
 static void print_settings(FILE *f, const struct evtrace_report *r)
 {
 	const struct evtrace_settings *s = &r->settings;
+	char esc[TEXTESC_SIZE(sizeof(s->command))];
 
 	fprintf(f, "evtrace report\n");
-	fprintf(f, "  %-13s %s\n", "command", s->command[0] ? s->command : "-");
+	fprintf(f, "  %-13s %s\n", "command", ESC(command, "-"));
 	if (s->pid > 0)
-		fprintf(f, "  %-13s %d (%s)\n", "pid", s->pid, mode_desc(s));
+		fprintf(f, "  %-13s %d (%s)\n", "pid", s->pid, mode_desc(s, esc, sizeof(esc)));
 	else
-		fprintf(f, "  %-13s - (%s)\n", "pid", mode_desc(s));
+		fprintf(f, "  %-13s - (%s)\n", "pid", mode_desc(s, esc, sizeof(esc)));
 	if (s->hostname[0])
-		fprintf(f, "  %-13s %s\n", "host", s->hostname);
+		fprintf(f, "  %-13s %s\n", "host", ESC(hostname, ""));
 	if (s->start_time[0])
-		fprintf(f, "  %-13s %s\n", "start", s->start_time);
+		fprintf(f, "  %-13s %s\n", "start", ESC(start_time, ""));
 	fprintf(f, "  %-13s %.3f s\n", "duration", s->duration_s);
-	fprintf(f, "  %-13s %s\n", "kernel", s->kernel[0] ? s->kernel : "unknown");
-	fprintf(f, "  %-13s %s, %d CPU%s\n", "cpu", s->cpu_model[0] ? s->cpu_model : "unknown",
+	fprintf(f, "  %-13s %s\n", "kernel", ESC(kernel, "unknown"));
+	fprintf(f, "  %-13s %s, %d CPU%s\n", "cpu", ESC(cpu_model, "unknown"),
 		s->ncpus, s->ncpus == 1 ? "" : "s");
 	if (s->virtualised)
-		fprintf(f, "  %-13s yes (%s)\n", "virtualised",
-			s->hypervisor[0] ? s->hypervisor : "hypervisor unknown");
+		fprintf(f, "  %-13s yes (%s)\n", "virtualised", ESC(hypervisor, "hypervisor unknown"));
 	else
 		fprintf(f, "  %-13s no\n", "virtualised");
-	fprintf(f, "  %-13s %s\n", "attach mode", s->attach_mode[0] ? s->attach_mode : "unknown");
+	fprintf(f, "  %-13s %s\n", "attach mode", ESC(attach_mode, "unknown"));
 	fprintf(f, "  %-13s %s\n", "usdt",
 		s->usdt ? "yes: dispatch measured at libevm's probes"
 			: "no: dispatch not measured");
@@ -236,6 +309,8 @@ static void print_settings(FILE *f, const struct evtrace_report *r)
 	fprintf(f, "  %-13s %llu%s\n", "missed runs", (unsigned long long)r->missed_runs,
 		r->missed_runs ? "  <- BPF runs skipped by the kernel: some events may be unmatched" : "");
 }
+
+#undef ESC
 
 /* One number of the stage table in unit u: human (830ns, 4.52us, 1.20ms),
  * or ns, us, ms with a fixed unit. */
@@ -381,25 +456,45 @@ static struct json_object *kind_to_json(const struct evtrace_report *r, enum evt
 	return o;
 }
 
-static struct json_object *settings_to_json(const struct evtrace_settings *s)
+/* One object from its table of fields. */
+static struct json_object *fields_to_json(const struct jfield *fields, size_t n, const void *base)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "mode", json_object_new_string(s->mode));
-	json_object_object_add(o, "command", json_object_new_string(s->command));
-	json_object_object_add(o, "pid", json_object_new_int(s->pid));
-	json_object_object_add(o, "duration_s", json_object_new_double(s->duration_s));
-	json_object_object_add(o, "kernel", json_object_new_string(s->kernel));
-	json_object_object_add(o, "cpu_model", json_object_new_string(s->cpu_model));
-	json_object_object_add(o, "ncpus", json_object_new_int(s->ncpus));
-	json_object_object_add(o, "virtualised", json_object_new_boolean(s->virtualised));
-	json_object_object_add(o, "hypervisor", json_object_new_string(s->hypervisor));
-	json_object_object_add(o, "attach_mode", json_object_new_string(s->attach_mode));
-	json_object_object_add(o, "usdt", json_object_new_boolean(s->usdt));
-	if (s->start_time[0])
-		json_object_object_add(o, "start_time", json_object_new_string(s->start_time));
-	if (s->hostname[0])
-		json_object_object_add(o, "hostname", json_object_new_string(s->hostname));
+	for (size_t i = 0; i < n; i++) {
+		const char *src = (const char *)base + fields[i].off;
+		struct json_object *v = NULL;
+
+		switch (fields[i].type) {
+		case JF_STR:
+			if (fields[i].if_set && !src[0])
+				continue;
+			if (text_is_utf8(src)) {
+				v = json_object_new_string(src);
+			} else {
+				/* JSON is UTF-8: bytes from /proc or a file that
+				 * are not become U+FFFD (command and hostname are
+				 * the longest string fields) */
+				char fixed[TEXTUTF8_SIZE(sizeof(((struct evtrace_settings *)0)->command))];
+
+				v = json_object_new_string(text_utf8(src, fixed, sizeof(fixed)));
+			}
+			break;
+		case JF_INT:
+			v = json_object_new_int(*(const int *)src);
+			break;
+		case JF_U64:
+			add_u64(o, fields[i].key, *(const uint64_t *)src);
+			continue;
+		case JF_BOOL:
+			v = json_object_new_boolean(*(const bool *)src);
+			break;
+		case JF_SECONDS:
+			v = json_object_new_double(*(const double *)src);
+			break;
+		}
+		json_object_object_add(o, fields[i].key, v);
+	}
 	return o;
 }
 
@@ -407,20 +502,17 @@ struct json_object *report_to_json(const struct evtrace_report *r)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *mech = json_object_new_object();
-	struct json_object *rb = json_object_new_object(), *tr;
 
 	json_object_object_add(o, "format", json_object_new_int(REPORT_FORMAT_VERSION));
-	json_object_object_add(o, "settings", settings_to_json(&r->settings));
+	json_object_object_add(o, "settings", fields_to_json(settings_fields, ARRAY_LEN(settings_fields),
+							     &r->settings));
 	for (int k = 0; k < EVT_KIND_MAX; k++)
 		if (report_kind_active(r, k))
 			json_object_object_add(mech, evt_kind_name(k), kind_to_json(r, k));
 	json_object_object_add(o, "mechanisms", mech);
-	add_u64(rb, "records", r->ringbuf_records);
-	add_u64(rb, "dropped", r->ringbuf_dropped);
-	json_object_object_add(o, "ringbuf", rb);
-	tr = json_object_new_object();
-	add_u64(tr, "missed_runs", r->missed_runs);
-	json_object_object_add(o, "tracer", tr);
+	for (size_t i = 0; i < ARRAY_LEN(report_sections); i++)
+		json_object_object_add(o, report_sections[i].key,
+				       fields_to_json(report_sections[i].fields, report_sections[i].n, r));
 	return o;
 }
 
@@ -447,6 +539,12 @@ int report_write_json(const struct evtrace_report *r, const char *path, char *er
 
 /* -------------------------------------------------------- reading JSON */
 
+/* The reader is strict about what it knows and open to what it does not:
+ * a known key of the wrong type, a number out of its range, or numbers that
+ * contradict each other are one-line errors naming the key (nothing is
+ * clamped); unknown keys are ignored, so that later versions can add some.
+ * Each object's keys are a table of fields: a new optional key is a row. */
+
 struct rd {
 	const char *path;
 	char *err;
@@ -456,13 +554,20 @@ struct rd {
 static int rd_fail(struct rd *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int rd_fail(struct rd *rd, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], line[TEXTESC_SIZE(256 + 64)];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(rd->err, rd->errlen, "%s: %s", rd->path, msg);
+	/* names from the file and the path itself may hold anything: the
+	 * message stays one line that is safe to print */
+	n = snprintf(line, 64, "%s", rd->path);
+	if (n < 0 || n >= 64)
+		n = 63;
+	snprintf(line + n, sizeof(line) - (size_t)n, ": %s", msg);
+	text_escape(line, rd->err, rd->errlen);
 	return -EINVAL;
 }
 
@@ -480,132 +585,243 @@ static bool has_key(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, NULL);
 }
 
-/* A non-negative integer; absent is an error only when required. */
+/* A count or a nanosecond value: an integer in [0, 2^63). json-c keeps a
+ * larger integer as an unsigned one (get_int64 would clamp it: compare). */
+static int rd_u64_value(struct rd *rd, struct json_object *f, const char *where, const char *key,
+			uint64_t *v)
+{
+	if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
+		return rd_fail(rd, "%s.%s: not a non-negative integer", where, key);
+	if (json_object_get_uint64(f) > (uint64_t)INT64_MAX)
+		return rd_fail(rd, "%s.%s: %s does not fit (a count or a value in ns is below 2^63)",
+			       where, key, json_object_to_json_string(f));
+	*v = (uint64_t)json_object_get_int64(f);
+	return 0;
+}
+
+/* A finite number in [0, max]. */
+static int rd_real(struct rd *rd, struct json_object *f, const char *where, const char *key,
+		   double max, const char *what, double *v)
+{
+	double d;
+
+	if (!(json_object_is_type(f, json_type_double) || json_object_is_type(f, json_type_int)))
+		return rd_fail(rd, "%s.%s: not a number", where, key);
+	d = json_object_get_double(f);
+	if (!isfinite(d))
+		return rd_fail(rd, "%s.%s: %s is not a finite number", where, key,
+			       json_object_to_json_string(f));
+	if (d < 0)
+		return rd_fail(rd, "%s.%s: negative", where, key);
+	if (d > max)
+		return rd_fail(rd, "%s.%s: %s is not %s (at most %g)", where, key,
+			       json_object_to_json_string(f), what, max);
+	*v = d;
+	return 0;
+}
+
+/* The longest tracing time a report can describe (about 31 years). */
+#define REPORT_MAX_SECONDS 1e9
+
+static int rd_field(struct rd *rd, struct json_object *o, const char *where,
+		    const struct jfield *fd, void *base)
+{
+	char *dst = (char *)base + fd->off;
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, fd->key, &f)) {
+		if (!fd->required)
+			return 0;
+		return rd_fail(rd, "%s: missing \"%s\"", where, fd->key);
+	}
+	switch (fd->type) {
+	case JF_STR: {
+		const char *s;
+		size_t n;
+
+		if (!json_object_is_type(f, json_type_string))
+			return rd_fail(rd, "%s.%s: not a string", where, fd->key);
+		s = json_object_get_string(f);
+		n = strlen(s);
+		if (n != (size_t)json_object_get_string_len(f))
+			return rd_fail(rd, "%s.%s: holds a NUL character", where, fd->key);
+		if (n >= fd->size)
+			n = text_utf8_cut(s, fd->size - 1);	/* cut to fit, whole characters */
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+		return 0;
+	}
+	case JF_INT:
+		if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0 ||
+		    json_object_get_int64(f) > INT_MAX)
+			return rd_fail(rd, "%s.%s: not a %s", where, fd->key, fd->what);
+		*(int *)dst = (int)json_object_get_int64(f);
+		return 0;
+	case JF_U64:
+		return rd_u64_value(rd, f, where, fd->key, (uint64_t *)dst);
+	case JF_BOOL:
+		if (!json_object_is_type(f, json_type_boolean))
+			return rd_fail(rd, "%s.%s: not a boolean", where, fd->key);
+		*(bool *)dst = json_object_get_boolean(f);
+		return 0;
+	case JF_SECONDS:
+		return rd_real(rd, f, where, fd->key, REPORT_MAX_SECONDS, "a duration", (double *)dst);
+	}
+	return rd_fail(rd, "%s.%s: unreadable", where, fd->key);
+}
+
+static int rd_fields(struct rd *rd, struct json_object *o, const char *where,
+		     const struct jfield *fields, size_t n, void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rd_field(rd, o, where, &fields[i], base))
+			return -EINVAL;
+	return 0;
+}
+
+/* A count at v; absent is an error only when required. */
 static int rd_u64(struct rd *rd, struct json_object *o, const char *where, const char *key,
 		  bool required, uint64_t *v)
 {
-	struct json_object *f;
+	const struct jfield fd = { key, JF_U64, required, 0, sizeof(*v), NULL, false };
 
-	if (!json_object_object_get_ex(o, key, &f)) {
-		if (!required)
-			return 0;
-		return rd_fail(rd, "%s: missing \"%s\"", where, key);
-	}
-	if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
-		return rd_fail(rd, "%s.%s: not a non-negative integer", where, key);
-	*v = (uint64_t)json_object_get_int64(f);
-	return 0;
+	return rd_field(rd, o, where, &fd, v);
+}
+
+#define SUMMARY_FIELD(k, field) \
+	{ k, JF_U64, true, offsetof(struct hist_summary, field), sizeof(uint64_t), NULL, false }
+
+/* A summary's integers in the order they must be in: count, then min <=
+ * p50 <= ... <= max. */
+static const struct jfield summary_fields[] = {
+	SUMMARY_FIELD("count", count),
+	SUMMARY_FIELD("min", min),
+	SUMMARY_FIELD("p50", p50),
+	SUMMARY_FIELD("p90", p90),
+	SUMMARY_FIELD("p99", p99),
+	SUMMARY_FIELD("p999", p999),
+	SUMMARY_FIELD("max", max),
+};
+
+static uint64_t summary_value(const struct hist_summary *s, size_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)s + summary_fields[i].off, sizeof(v));
+	return v;
 }
 
 static int rd_summary(struct rd *rd, struct json_object *o, const char *where,
 		      struct hist_summary *s)
 {
-	static const char *const keys[] = { "count", "min", "p50", "p90", "p99", "p999", "max" };
-	uint64_t v;
+	struct json_object *f;
+	double slack;
 
 	if (!o || !json_object_is_type(o, json_type_object))
 		return rd_fail(rd, "%s: missing or not an object", where);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (rd_u64(rd, o, where, keys[i], true, &v))
-			return -EINVAL;
-	if (hist_summary_from_json(o, s))
-		return rd_fail(rd, "%s: \"mean\" missing or not a number", where);
-	if (s->mean < 0)
-		return rd_fail(rd, "%s.mean: negative", where);
-	if (s->count && !(s->min <= s->p50 && s->p50 <= s->p90 && s->p90 <= s->p99 &&
-			  s->p99 <= s->p999 && s->p999 <= s->max))
-		return rd_fail(rd, "%s: percentiles out of order (min <= p50 <= ... <= max)", where);
-	return 0;
-}
-
-static int rd_string(struct rd *rd, struct json_object *o, const char *key, char *dst, size_t len)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(o, key, &f))
+	if (rd_fields(rd, o, where, summary_fields, ARRAY_LEN(summary_fields), s))
+		return -EINVAL;
+	if (!json_object_object_get_ex(o, "mean", &f))
+		return rd_fail(rd, "%s: missing \"mean\"", where);
+	if (rd_real(rd, f, where, "mean", (double)INT64_MAX, "a value in ns", &s->mean))
+		return -EINVAL;
+	if (!s->count) {
+		/* an empty histogram has nothing to summarize */
+		for (size_t i = 1; i < ARRAY_LEN(summary_fields); i++)
+			if (summary_value(s, i))
+				return rd_fail(rd, "%s.%s: %llu, but count is 0", where,
+					       summary_fields[i].key,
+					       (unsigned long long)summary_value(s, i));
+		if (s->mean != 0)
+			return rd_fail(rd, "%s.mean: %g, but count is 0", where, s->mean);
 		return 0;
-	if (!json_object_is_type(f, json_type_string))
-		return rd_fail(rd, "settings.%s: not a string", key);
-	snprintf(dst, len, "%s", json_object_get_string(f));
+	}
+	for (size_t i = 2; i < ARRAY_LEN(summary_fields); i++) {
+		uint64_t lo = summary_value(s, i - 1), v = summary_value(s, i);
+
+		if (v < lo)
+			return rd_fail(rd, "%s.%s: %llu is below %s %llu: percentiles out of order "
+				       "(min <= p50 <= ... <= max)", where, summary_fields[i].key,
+				       (unsigned long long)v, summary_fields[i - 1].key,
+				       (unsigned long long)lo);
+	}
+	/* the mean of values in [min, max] lies there too (the slack covers
+	 * the rounding of sum / count to a double) */
+	slack = (double)s->max * 1e-9 + 1e-6;
+	if (s->mean < (double)s->min - slack || s->mean > (double)s->max + slack)
+		return rd_fail(rd, "%s.mean: %g is outside [min, max] = [%llu, %llu]", where, s->mean,
+			       (unsigned long long)s->min, (unsigned long long)s->max);
 	return 0;
 }
 
 static int rd_settings(struct rd *rd, struct json_object *o, struct evtrace_settings *s)
 {
-	struct json_object *f;
-
-	if (rd_string(rd, o, "mode", s->mode, sizeof(s->mode)) ||
-	    rd_string(rd, o, "command", s->command, sizeof(s->command)) ||
-	    rd_string(rd, o, "kernel", s->kernel, sizeof(s->kernel)) ||
-	    rd_string(rd, o, "cpu_model", s->cpu_model, sizeof(s->cpu_model)) ||
-	    rd_string(rd, o, "hypervisor", s->hypervisor, sizeof(s->hypervisor)) ||
-	    rd_string(rd, o, "attach_mode", s->attach_mode, sizeof(s->attach_mode)) ||
-	    rd_string(rd, o, "start_time", s->start_time, sizeof(s->start_time)) ||
-	    rd_string(rd, o, "hostname", s->hostname, sizeof(s->hostname)))
-		return -EINVAL;
-	if (json_object_object_get_ex(o, "pid", &f)) {
-		if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0 ||
-		    json_object_get_int64(f) > INT_MAX)
-			return rd_fail(rd, "settings.pid: not a PID");
-		s->pid = (int)json_object_get_int64(f);
-	}
-	if (json_object_object_get_ex(o, "ncpus", &f)) {
-		if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0 ||
-		    json_object_get_int64(f) > INT_MAX)
-			return rd_fail(rd, "settings.ncpus: not a CPU count");
-		s->ncpus = (int)json_object_get_int64(f);
-	}
-	if (json_object_object_get_ex(o, "duration_s", &f)) {
-		if (!(json_object_is_type(f, json_type_double) || json_object_is_type(f, json_type_int)) ||
-		    json_object_get_double(f) < 0)
-			return rd_fail(rd, "settings.duration_s: not a duration");
-		s->duration_s = json_object_get_double(f);
-	}
-	if (json_object_object_get_ex(o, "virtualised", &f)) {
-		if (!json_object_is_type(f, json_type_boolean))
-			return rd_fail(rd, "settings.virtualised: not a boolean");
-		s->virtualised = json_object_get_boolean(f);
-	}
-	if (json_object_object_get_ex(o, "usdt", &f)) {
-		if (!json_object_is_type(f, json_type_boolean))
-			return rd_fail(rd, "settings.usdt: not a boolean");
-		s->usdt = json_object_get_boolean(f);
-	}
-	return 0;
+	return rd_fields(rd, o, "settings", settings_fields, ARRAY_LEN(settings_fields), s);
 }
 
-/* Rebuilds the total histogram from "total_buckets" so bars can be drawn. */
+/* Rebuilds the total histogram from "total_buckets" so bars can be drawn:
+ * the non-empty buckets, each [its low edge, count], lows increasing, the
+ * counts adding up to stages.total.count, min in the first and max in the
+ * last. */
 static int rd_buckets(struct rd *rd, struct json_object *a, const char *where,
 		      struct evtrace_kind_report *kr)
 {
 	struct loghist *h = &kr->hist[EVT_STAGE_TOTAL];
 	const struct hist_summary *s = &kr->sum[EVT_STAGE_TOTAL];
 	size_t n = json_object_array_length(a);
+	char bwhere[128];
 	uint64_t total = 0;
+	int first = -1, last = -1;
+	double sum;
 
 	hist_init(h);
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *p = json_object_array_get_idx(a, i), *lo, *cnt;
-		int64_t low, c;
+		struct json_object *p = json_object_array_get_idx(a, i);
+		uint64_t low, c;
+		unsigned int b;
 
-		if (!json_object_is_type(p, json_type_array) || json_object_array_length(p) != 2 ||
-		    !json_object_is_type(lo = json_object_array_get_idx(p, 0), json_type_int) ||
-		    !json_object_is_type(cnt = json_object_array_get_idx(p, 1), json_type_int))
-			return rd_fail(rd, "%s.total_buckets[%zu]: not a [low_ns, count] pair", where, i);
-		low = json_object_get_int64(lo);
-		c = json_object_get_int64(cnt);
-		if (low < 0 || c < 0)
-			return rd_fail(rd, "%s.total_buckets[%zu]: negative", where, i);
-		h->counts[loghist_bucket((uint64_t)low)] += (uint64_t)c;
-		total += (uint64_t)c;
+		snprintf(bwhere, sizeof(bwhere), "%s.total_buckets[%zu]", where, i);
+		if (!json_object_is_type(p, json_type_array) || json_object_array_length(p) != 2)
+			return rd_fail(rd, "%s: not a [low_ns, count] pair", bwhere);
+		if (rd_u64_value(rd, json_object_array_get_idx(p, 0), bwhere, "low_ns", &low) ||
+		    rd_u64_value(rd, json_object_array_get_idx(p, 1), bwhere, "count", &c))
+			return -EINVAL;
+		b = loghist_bucket(low);
+		if (loghist_bucket_low(b) != low)
+			return rd_fail(rd, "%s: %llu ns is not the low edge of a bucket", bwhere,
+				       (unsigned long long)low);
+		if (last >= 0 && (int)b <= last)
+			return rd_fail(rd, "%s: low %llu ns not above the previous bucket's", bwhere,
+				       (unsigned long long)low);
+		if (!c)
+			return rd_fail(rd, "%s: an empty bucket (only non-empty ones are listed)",
+				       bwhere);
+		if (__builtin_add_overflow(total, c, &total))
+			return rd_fail(rd, "%s.total_buckets: the counts add up past 2^64", where);
+		h->counts[b] = c;
+		if (first < 0)
+			first = (int)b;
+		last = (int)b;
 	}
 	if (total != s->count)
 		return rd_fail(rd, "%s.total_buckets: %llu values, but stages.total.count is %llu",
 			       where, (unsigned long long)total, (unsigned long long)s->count);
+	if (total && ((int)loghist_bucket(s->min) != first || (int)loghist_bucket(s->max) != last))
+		return rd_fail(rd, "%s.total_buckets: buckets %llu..%llu ns do not hold "
+			       "stages.total min %llu and max %llu", where,
+			       (unsigned long long)loghist_bucket_low((unsigned int)first),
+			       (unsigned long long)loghist_bucket_low((unsigned int)last),
+			       (unsigned long long)s->min, (unsigned long long)s->max);
+	/* the sum back from the mean: mean <= max < 2^63 and count < 2^63, so
+	 * the product is finite, but it must also fit the 64-bit sum */
+	sum = s->mean * (double)s->count;
+	if (!(sum < 0x1p64))
+		return rd_fail(rd, "%s.stages.total: mean %g times count %llu does not fit 64 bits",
+			       where, s->mean, (unsigned long long)s->count);
 	h->count = total;
 	h->min = s->min;
 	h->max = s->max;
-	h->sum = (uint64_t)(s->mean * (double)s->count);
+	h->sum = (uint64_t)sum;
 	return 0;
 }
 
@@ -618,7 +834,7 @@ static int rd_kind(struct rd *rd, const char *name, struct json_object *o,
 	snprintf(where, sizeof(where), "mechanisms.%s", name);
 	if (!json_object_is_type(o, json_type_object))
 		return rd_fail(rd, "%s: not an object", where);
-	for (size_t i = 0; i < sizeof(counter_keys) / sizeof(counter_keys[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(counter_keys); i++)
 		if (rd_u64(rd, o, where, counter_keys[i].key, counter_keys[i].required,
 			   &kr->counters[counter_keys[i].c]))
 			return -EINVAL;
@@ -649,7 +865,7 @@ static int rd_kind(struct rd *rd, const char *name, struct json_object *o,
 	snprintf(swhere, sizeof(swhere), "%s.wakes", where);
 	if (!wakes)
 		return rd_fail(rd, "%s: missing or not an object", swhere);
-	for (size_t i = 0; i < sizeof(wake_keys) / sizeof(wake_keys[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(wake_keys); i++)
 		if (rd_u64(rd, wakes, swhere, wake_keys[i].key, true,
 			   &kr->counters[wake_keys[i].c]))
 			return -EINVAL;
@@ -665,15 +881,18 @@ static int rd_kind(struct rd *rd, const char *name, struct json_object *o,
 
 static int read_all(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
+	char shown[TEXTESC_SIZE(128)];
 	bool in = !strcmp(path, "-");
 	int fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 1 << 16, n = 0;
 	char *b = NULL;
 	int ret = 0;
 
+	text_escape(path, shown, sizeof(shown));
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "cannot read %s: %s", shown, strerror(-ret));
+		return ret;
 	}
 	for (;;) {
 		ssize_t got;
@@ -684,13 +903,13 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 			if (b)
 				cap *= 2;
 			if (cap > REPORT_MAX_FILE) {
-				snprintf(err, errlen, "%s: too large for a report", path);
+				snprintf(err, errlen, "%s: too large for a report", shown);
 				ret = -EFBIG;
 				break;
 			}
 			nb = realloc(b, cap);
 			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
+				snprintf(err, errlen, "%s: out of memory", shown);
 				ret = -ENOMEM;
 				break;
 			}
@@ -701,7 +920,7 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 			continue;
 		if (got < 0) {
 			ret = -errno;
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot read %s: %s", shown, strerror(errno));
 			break;
 		}
 		if (got == 0)
@@ -720,106 +939,141 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 	return 0;
 }
 
-int report_read_json(struct evtrace_report *r, const char *path, char *err, size_t errlen)
+static int rd_report(struct rd *rd, struct evtrace_report *r, struct json_object *root)
 {
-	struct rd rd = { .path = path, .err = err, .errlen = errlen };
+	struct json_object *settings, *mech, *f;
+
+	if (!json_object_is_type(root, json_type_object))
+		return rd_fail(rd, "not an evtrace report (the top level is not an object)");
+	if (json_object_object_get_ex(root, "format", &f) &&
+	    (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 1 ||
+	     json_object_get_int64(f) > REPORT_FORMAT_VERSION))
+		return rd_fail(rd, "report format %.32s is not one this evtrace reads (1 to %d)",
+			       json_object_to_json_string(f), REPORT_FORMAT_VERSION);
+	settings = get_typed(root, "settings", json_type_object);
+	mech = get_typed(root, "mechanisms", json_type_object);
+	if (!settings || !mech)
+		return rd_fail(rd, "not an evtrace report (\"%s\" missing or not an object)",
+			       !settings ? "settings" : "mechanisms");
+	if (rd_settings(rd, settings, &r->settings))
+		return -EINVAL;
+	json_object_object_foreach(mech, name, kobj) {
+		int k = evt_kind_from_name(name);
+
+		if (k < 0)
+			return rd_fail(rd, "mechanisms.%.40s: unknown mechanism", name);
+		if (rd_kind(rd, name, kobj, &r->kind[k]))
+			return -EINVAL;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(report_sections); i++) {
+		const char *key = report_sections[i].key;
+
+		if (!has_key(root, key))
+			continue;
+		f = get_typed(root, key, json_type_object);
+		if (!f)
+			return rd_fail(rd, "%s: not an object", key);
+		if (rd_fields(rd, f, key, report_sections[i].fields, report_sections[i].n, r))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* JSON's white space at the start of b (n bytes). */
+static size_t ws_span(const char *b, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* Whether the first n bytes of b are one whole JSON value (the strict
+ * tokener stops at what follows it: trailing data, not a broken value). */
+static bool json_complete(const char *b, size_t n)
+{
+	struct json_tokener *t = json_tokener_new();
+	struct json_object *o;
+	bool ok;
+
+	if (!t)
+		return false;
+	json_tokener_set_flags(t, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(t, b, (int)n);
+	if (!o && json_tokener_get_error(t) == json_tokener_continue)
+		o = json_tokener_parse_ex(t, "", -1);	/* a bare number ends at the end */
+	ok = o && json_tokener_get_error(t) == json_tokener_success;
+	json_object_put(o);
+	json_tokener_free(t);
+	return ok;
+}
+
+int report_read_json_buf(struct evtrace_report *r, const char *name, const char *buf, size_t len,
+			 char *err, size_t errlen)
+{
+	struct rd rd = { .path = name, .err = err, .errlen = errlen };
 	struct json_tokener *tok = NULL;
-	struct json_object *root = NULL, *settings, *mech, *rb, *f;
-	char *buf = NULL;
-	size_t len = 0, end;
+	struct json_object *root = NULL;
+	size_t end;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	r->from_json = true;
-	ret = read_all(path, &buf, &len, err, errlen);
-	if (ret)
-		return ret;
-	if (len == 0 || strspn(buf, " \t\r\n") == len) {
-		ret = rd_fail(&rd, "empty file, not a JSON report");
-		goto out;
-	}
+	if (errlen)
+		err[0] = '\0';
+	if (ws_span(buf, len) == len)
+		return rd_fail(&rd, "empty file, not a JSON report");
+	if (memchr(buf, '\0', len))
+		return rd_fail(&rd, "a NUL byte at byte %zu: not a JSON report",
+			       (size_t)((const char *)memchr(buf, '\0', len) - buf));
+	if (len > INT_MAX)
+		return rd_fail(&rd, "too large for a report");
 	tok = json_tokener_new();
-	if (!tok) {
-		ret = rd_fail(&rd, "out of memory");
-		goto out;
-	}
+	if (!tok)
+		return rd_fail(&rd, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, buf, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
 
-		ret = rd_fail(&rd, "invalid JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
-			      e == json_tokener_continue ? "unexpected end of file"
-							 : json_tokener_error_desc(e));
+		end = json_tokener_get_parse_end(tok);
+		if (e != json_tokener_continue && json_complete(buf, end))
+			ret = rd_fail(&rd, "invalid JSON: trailing data at byte %zu", end);
+		else
+			ret = rd_fail(&rd, "invalid JSON at byte %zu: %s", end,
+				      e == json_tokener_continue ? "unexpected end of file"
+								 : json_tokener_error_desc(e));
 		goto out;
 	}
 	end = json_tokener_get_parse_end(tok);
-	if (end + strspn(buf + end, " \t\r\n") != len) {
+	if (end > len || end + ws_span(buf + end, len - end) != len) {
 		ret = rd_fail(&rd, "invalid JSON: trailing data at byte %zu", end);
 		goto out;
 	}
-	if (!json_object_is_type(root, json_type_object)) {
-		ret = rd_fail(&rd, "not an evtrace report (the top level is not an object)");
-		goto out;
-	}
-	if (json_object_object_get_ex(root, "format", &f) &&
-	    (!json_object_is_type(f, json_type_int) ||
-	     json_object_get_int64(f) > REPORT_FORMAT_VERSION)) {
-		ret = rd_fail(&rd, "report format %s is not one this evtrace reads",
-			      json_object_to_json_string(f));
-		goto out;
-	}
-	settings = get_typed(root, "settings", json_type_object);
-	mech = get_typed(root, "mechanisms", json_type_object);
-	if (!settings || !mech) {
-		ret = rd_fail(&rd, "not an evtrace report (\"%s\" missing or not an object)",
-			      !settings ? "settings" : "mechanisms");
-		goto out;
-	}
-	ret = rd_settings(&rd, settings, &r->settings);
-	if (ret)
-		goto out;
-	json_object_object_foreach(mech, name, kobj) {
-		int k = evt_kind_from_name(name);
-
-		if (k < 0) {
-			ret = rd_fail(&rd, "mechanisms.%s: unknown mechanism", name);
-			goto out;
-		}
-		ret = rd_kind(&rd, name, kobj, &r->kind[k]);
-		if (ret)
-			goto out;
-	}
-	if (has_key(root, "ringbuf")) {
-		rb = get_typed(root, "ringbuf", json_type_object);
-		if (!rb) {
-			ret = rd_fail(&rd, "ringbuf: not an object");
-			goto out;
-		}
-		if (rd_u64(&rd, rb, "ringbuf", "records", true, &r->ringbuf_records) ||
-		    rd_u64(&rd, rb, "ringbuf", "dropped", true, &r->ringbuf_dropped)) {
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	if (has_key(root, "tracer")) {
-		struct json_object *tr = get_typed(root, "tracer", json_type_object);
-
-		if (!tr) {
-			ret = rd_fail(&rd, "tracer: not an object");
-			goto out;
-		}
-		if (rd_u64(&rd, tr, "tracer", "missed_runs", false, &r->missed_runs)) {
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	ret = 0;
+	ret = rd_report(&rd, r, root);
 out:
-	if (ret && ret != -EINVAL && !err[0])
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 	json_object_put(root);
-	if (tok)
-		json_tokener_free(tok);
+	json_tokener_free(tok);
+	return ret;
+}
+
+int report_read_json(struct evtrace_report *r, const char *path, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->from_json = true;
+	err[0] = '\0';
+	ret = read_all(path, &buf, &len, err, errlen);
+	if (ret) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = report_read_json_buf(r, path, buf, len, err, errlen);
 	free(buf);
 	return ret;
 }

@@ -99,7 +99,17 @@ int report_print_json(FILE *f, const struct evtrace_report *r);
 /* The same into path ("-": stdout) through outfile.h; 0, or a negative
  * errno with a one-line message in err. */
 int report_write_json(const struct evtrace_report *r, const char *path, char *err, size_t errlen);
+/* Reads a saved report back, strictly: a known key of the wrong type, a
+ * number out of its range (counts and ns values in [0, 2^63), means and
+ * durations finite and non-negative) or numbers that contradict each other
+ * (percentiles out of order, a mean outside [min, max], buckets that do not
+ * add up) are a one-line error naming the key, -EINVAL; unknown keys are
+ * ignored. path "-" is stdin. */
 int report_read_json(struct evtrace_report *r, const char *path, char *err, size_t errlen);
+/* The same from a buffer of len bytes (need not be NUL-terminated); name
+ * stands for the file in the messages. */
+int report_read_json_buf(struct evtrace_report *r, const char *name, const char *buf, size_t len,
+			 char *err, size_t errlen);
 /* Fills kernel, CPU and virtualisation fields. */
 void report_fill_system(struct evtrace_settings *s);
 
