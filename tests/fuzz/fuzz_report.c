@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(err[0] == '\0', "accepted with a message", err);
 	null = fopen("/dev/null", "w");
 	if (null) {
-		report_print_text(null, &rep);
+		for (int u = REPORT_UNIT_HUMAN; u <= REPORT_UNIT_MS; u++)
+			report_print_text_unit(null, &rep, (enum report_unit)u);
 		fclose(null);
 	}
 	/* written and read again: the same numbers; strings may change once
