@@ -109,12 +109,16 @@ struct evm_source {
 		} io;
 		struct {
 			/* shared: the next timer added to the clock since its
-			 * heap was last settled (evm_timer.c) */
+			 * heap was last settled, or the next relative timer
+			 * armed since the clock was last read (evm_timer.c) */
 			struct evm_source *pending;
-			uint64_t next;         /* absolute expiry on the clock, ns */
+			uint64_t next;         /* absolute expiry on the clock, ns;
+						* EVM_HEAP_REL: the relative value */
 			uint64_t interval;     /* 0: one-shot */
 			uint32_t heap_idx;     /* EVM_HEAP_NONE when not in the heap,
-						* EVM_HEAP_PENDING when added since */
+						* EVM_HEAP_PENDING when added since,
+						* EVM_HEAP_REL when armed relative and
+						* not yet given its base */
 			uint8_t clk_idx;
 			uint8_t flags;         /* enum evm_timer_flags */
 		} timer;
@@ -143,6 +147,7 @@ _Static_assert(sizeof(struct evm_source) == 64, "a source is one cache line");
 
 #define EVM_HEAP_NONE UINT32_MAX
 #define EVM_HEAP_PENDING (UINT32_MAX - 1)
+#define EVM_HEAP_REL (UINT32_MAX - 2)
 
 /* A heap entry keeps the expiry next to the timer, so that sifting
  * compares within the heap array instead of chasing source pointers. */
@@ -162,6 +167,9 @@ struct evm_clock {
 				 * appended since (see evm_timer.c) */
 	uint32_t npending;      /* timers added, not in the array yet */
 	struct evm_source *pending; /* those, linked through timer.pending */
+	uint32_t nrel;          /* relative timers armed since the clock was
+				 * last read: their base is not read yet */
+	struct evm_source *rel; /* those, linked through timer.pending */
 	bool dirty;             /* heap top may differ from armed */
 	bool due;               /* heap top already due when arming: run it
 				 * without the timerfd (see evm_clocks_arm) */
@@ -349,6 +357,7 @@ EVM_HIDDEN int evm_notify_dispatch(evm_source *s);
 
 /* the run loop's steps that belong to one kind */
 EVM_HIDDEN int evm_clocks_arm(evm_loop *l);          /* before blocking */
+EVM_HIDDEN void evm_wait_clock_settle(evm_loop *l);
 EVM_HIDDEN int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns,
 					  uint64_t *now);
 EVM_HIDDEN int evm_clocks_dispatch_due(evm_loop *l); /* after the batch */

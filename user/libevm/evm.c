@@ -444,9 +444,11 @@ int evm_loop_run_once(evm_loop *l, int64_t timeout_ns)
 		if (r < 0)
 			goto out;
 	}
-	if (l->defer_enabled || l->exit_requested || l->clocks_due)
+	if (l->defer_enabled || l->exit_requested || l->clocks_due) {
 		timeout_ns = 0;
-	else if (l->wait_clock)
+		if (l->wait_clock)
+			evm_wait_clock_settle(l);
+	} else if (l->wait_clock)
 		timeout_ns = evm_wait_clock_timeout(l, timeout_ns, &start);
 
 	n = evm_epoll_wait(l, timeout_ns, start);

@@ -202,23 +202,38 @@ static int evm_heap_grow(struct evm_clock *c)
 	return 0;
 }
 
-static void evm_heap_settle_slow(struct evm_clock *c)
+/* Settles the heap; with rel, first gives the relative timers armed since
+ * the clock was last read their base: now, a clock read taken after every
+ * one of those calls (so none of them can be early). */
+static void evm_heap_settle_slow(struct evm_clock *c, bool rel, uint64_t now)
 {
-	uint32_t i, k;
+	uint32_t add = c->npending + (rel ? c->nrel : 0), i, k;
 	evm_source *s;
 
 	/* many: fault their part of the array in at once */
-	if ((size_t)c->npending * sizeof(struct evm_hent) >= EVM_POPULATE_MIN)
-		evm_populate(&c->heap[c->n], (size_t)c->npending * sizeof(struct evm_hent));
-	/* the list is newest first: write it back to front, so that the
+	if ((size_t)add * sizeof(struct evm_hent) >= EVM_POPULATE_MIN)
+		evm_populate(&c->heap[c->n], (size_t)add * sizeof(struct evm_hent));
+	/* the lists are newest first: write them back to front, so that the
 	 * array holds them in the order they were added (timers due at the
 	 * same time then fire in that order) */
-	i = c->n + c->npending;
+	i = c->n + add;
+	if (rel) {
+		for (s = c->rel; s; s = s->timer.pending) {
+			uint64_t v = s->timer.next;
+
+			/* (v <= 2^62, evm_timer_check: saturating is a guard) */
+			s->timer.next = v > (uint64_t)INT64_MAX - now ? (uint64_t)INT64_MAX : now + v;
+			c->heap[--i] = (struct evm_hent){ .at = s->timer.next, .s = s };
+			s->timer.heap_idx = i;
+		}
+		c->rel = NULL;
+		c->nrel = 0;
+	}
 	for (s = c->pending; s; s = s->timer.pending) {
 		c->heap[--i] = (struct evm_hent){ .at = s->timer.next, .s = s };
 		s->timer.heap_idx = i;
 	}
-	c->n += c->npending;
+	c->n += add;
 	c->pending = NULL;
 	c->npending = 0;
 	k = c->n - c->heaped;
@@ -235,23 +250,49 @@ static void evm_heap_settle_slow(struct evm_clock *c)
 	c->heaped = c->n;
 }
 
+/* Settles the heap: the relative timers not yet given a base stay aside
+ * (none of them can be due before the clock is read again). */
 static inline void evm_heap_settle(struct evm_clock *c)
 {
 	if (EVM_UNLIKELY(c->pending || c->heaped != c->n))
-		evm_heap_settle_slow(c);
+		evm_heap_settle_slow(c, false, 0);
 }
 
-/* Adding only links the timer to the clock's pending list (room in the
- * array is reserved now, so settling never fails): the source is the only
- * memory arming writes. */
-static int evm_heap_insert(struct evm_clock *c, evm_source *s)
+/* Settles the heap with the relative timers too, their base now (a clock
+ * read taken after they were armed). */
+static inline void evm_heap_settle_at(struct evm_clock *c, uint64_t now)
 {
-	if (c->n + c->npending == c->cap && evm_heap_grow(c) < 0)
+	if (c->nrel)
+		evm_heap_settle_slow(c, true, now);
+	else
+		evm_heap_settle(c);
+}
+
+/* The same, reading the clock for them if there are any. */
+static void evm_heap_settle_all(struct evm_clock *c)
+{
+	evm_heap_settle_at(c, c->nrel ? evm_clock_read(c->clockid) : 0);
+}
+
+/* Adding only links the timer to one of the clock's lists (room in the
+ * array is reserved now, so settling never fails): the source is the only
+ * memory arming writes. rel: s->timer.next is relative to a clock read
+ * still to come (evm_heap_settle_slow). */
+static int evm_heap_insert(struct evm_clock *c, evm_source *s, bool rel)
+{
+	if (c->n + c->npending + c->nrel == c->cap && evm_heap_grow(c) < 0)
 		return -ENOMEM;
-	s->timer.heap_idx = EVM_HEAP_PENDING;
-	s->timer.pending = c->pending;
-	c->pending = s;
-	c->npending++;
+	if (rel) {
+		s->timer.heap_idx = EVM_HEAP_REL;
+		s->timer.pending = c->rel;
+		c->rel = s;
+		c->nrel++;
+	} else {
+		s->timer.heap_idx = EVM_HEAP_PENDING;
+		s->timer.pending = c->pending;
+		c->pending = s;
+		c->npending++;
+	}
 	evm_clock_touch(c); /* it may be the new top */
 	return 0;
 }
@@ -271,7 +312,10 @@ static void evm_heap_remove(struct evm_clock *c, evm_source *s)
 
 	if (i == EVM_HEAP_NONE)
 		return;
-	evm_heap_settle(c);
+	if (i == EVM_HEAP_REL)
+		evm_heap_settle_all(c); /* one list: give them all their base */
+	else
+		evm_heap_settle(c);
 	i = s->timer.heap_idx;
 	s->timer.heap_idx = EVM_HEAP_NONE;
 	if (i == 0)
@@ -286,7 +330,7 @@ static void evm_heap_remove(struct evm_clock *c, evm_source *s)
 /* The timer's expiry (s->timer.next) changed while in the heap. */
 static void evm_heap_update(struct evm_clock *c, evm_source *s)
 {
-	evm_heap_settle(c);
+	evm_heap_settle(c); /* (s is not on the relative list: evm_timer_set) */
 	c->heap[s->timer.heap_idx].at = s->timer.next;
 	evm_heap_fix(c, s->timer.heap_idx);
 	evm_clock_touch(c);
@@ -341,21 +385,37 @@ static inline uint64_t evm_slack_align(const evm_loop *l, uint64_t t)
 	return t;
 }
 
+/* Settling more than this many timers may take microseconds: the time
+ * read before it is then read again for the timeout. */
+#define EVM_SETTLE_REREAD 16u
+
 /* Before blocking, the waited clock: how long the loop may wait, at most
  * timeout_ns (negative: no limit), for its heap top. A top already due:
  * 0, and the clock is marked to run after the (polling) wait. *now gets
- * the time read, or 0 if none was. */
+ * the time read, or 0 if none was. The relative timers armed since the
+ * last wait get their base from the same read (one clock read per
+ * iteration, however many were armed). */
 int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns, uint64_t *now)
 {
 	struct evm_clock *c = l->wait_clock;
 	uint64_t want, t;
 
 	*now = 0;
-	if (!c->n && !c->pending)
+	if (!c->n && !c->pending && !c->nrel)
 		return timeout_ns;
-	evm_heap_settle(c);
+	if (c->nrel) {
+		bool many = c->nrel + c->npending > EVM_SETTLE_REREAD;
+
+		t = evm_clock_read(CLOCK_MONOTONIC);
+		evm_heap_settle_slow(c, true, t);
+		if (many)
+			t = evm_clock_read(CLOCK_MONOTONIC);
+	} else {
+		evm_heap_settle(c);
+		t = evm_clock_read(CLOCK_MONOTONIC);
+	}
+	*now = t;
 	want = evm_slack_align(l, c->heap[0].at);
-	*now = t = evm_clock_read(CLOCK_MONOTONIC);
 	if (want <= t) {
 		c->due = true;
 		return 0;
@@ -364,6 +424,15 @@ int64_t evm_wait_clock_timeout(evm_loop *l, int64_t timeout_ns, uint64_t *now)
 	if (timeout_ns >= 0 && (uint64_t)timeout_ns < t)
 		return timeout_ns;
 	return t > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
+}
+
+/* Before a wait that polls (timeout 0, evm.c): the relative timers armed
+ * since the last wait get their base now, so that the loop can find them
+ * due (a loop that never blocks still fires them). */
+void evm_wait_clock_settle(evm_loop *l)
+{
+	if (l->wait_clock->nrel)
+		evm_heap_settle_all(l->wait_clock);
 }
 
 /* Before blocking: point each shared timerfd at its heap top. A top that
@@ -385,7 +454,7 @@ int evm_clocks_arm(evm_loop *l)
 		if (!c || !c->dirty || c->waited)
 			continue;
 		c->dirty = false;
-		evm_heap_settle(c);
+		evm_heap_settle_all(c);
 		top = c->n ? c->heap[0].at : 0;
 		want = top ? evm_slack_align(l, top) : 0;
 		if (want == c->armed)
@@ -550,7 +619,8 @@ int evm_timer_dispatch(evm_source *s)
 	return evm_timer_call(s, s->fd, x, 0);
 }
 
-/* Puts the timer where its state says: heap or dedicated timerfd. */
+/* Puts the timer where its state says: heap or dedicated timerfd (its
+ * s->timer.next, absolute, or on the relative list). */
 static int evm_timer_apply(evm_source *s)
 {
 	struct evm_clock *c = evm_timer_clk(s);
@@ -561,20 +631,34 @@ static int evm_timer_apply(evm_source *s)
 		evm_heap_remove(c, s);
 		return 0;
 	}
+	if (s->timer.heap_idx == EVM_HEAP_REL)
+		return 0; /* waits for its base, expiry unchanged */
 	if (s->timer.heap_idx == EVM_HEAP_NONE)
-		return evm_heap_insert(c, s);
+		return evm_heap_insert(c, s, false);
 	evm_heap_update(c, s);
 	return 0;
 }
 
 #define EVM_TIMER_FLAGS (EVM_TIMER_ABSOLUTE | EVM_TIMER_DEDICATED | EVM_TIMER_CANCEL_ON_SET)
 
-/* Checks the arguments; *next: the absolute expiry they ask for. */
-static int evm_timer_check(evm_loop *l, int idx, uint64_t value_ns, uint64_t interval_ns,
-			   unsigned flags, uint64_t *next)
-{
-	uint64_t now = flags & EVM_TIMER_ABSOLUTE ? 0 : evm_timer_now(idx);
+/* Values up to this are relative to a clock read after the call (no
+ * clock read per timer): a clock below 2^62 ns (year 2116 on
+ * CLOCK_REALTIME) plus one cannot overflow an int64_t. */
+#define EVM_TIMER_REL_MAX (1ull << 62)
 
+/* Checks the arguments; *next: the absolute expiry they ask for, or, with
+ * *rel set (a relative shared timer), value_ns: relative to a clock read
+ * still to come, taken once for all the timers armed meanwhile (before the
+ * loop next waits, or when one of them is read or moved). */
+static int evm_timer_check(evm_loop *l, int idx, uint64_t value_ns, uint64_t interval_ns,
+			   unsigned flags, uint64_t *next, bool *rel)
+{
+	uint64_t now = 0;
+
+	*rel = !(flags & (EVM_TIMER_ABSOLUTE | EVM_TIMER_DEDICATED)) &&
+	       value_ns <= EVM_TIMER_REL_MAX;
+	if (!*rel && !(flags & EVM_TIMER_ABSOLUTE))
+		now = evm_timer_now(idx);
 	if (flags & ~(unsigned)EVM_TIMER_FLAGS)
 		return evm_set_error(l, -EINVAL, "timer: unknown flags 0x%x", flags);
 	if (!value_ns)
@@ -600,6 +684,7 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 	uint64_t next;
 	evm_source *s;
 	int idx, r;
+	bool rel;
 
 	EVM_CHECK_LOOP(l);
 	if (!cb)
@@ -609,11 +694,11 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 		return evm_set_error(l, -EINVAL, "evm_add_timer: clock %d not supported "
 				     "(CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME or "
 				     "their _ALARM variants)", (int)clock);
-	r = evm_timer_check(l, idx, value_ns, interval_ns, flags, &next);
-	if (r < 0)
-		return r;
 	if (flags & EVM_TIMER_CANCEL_ON_SET)
 		flags |= EVM_TIMER_DEDICATED;
+	r = evm_timer_check(l, idx, value_ns, interval_ns, flags, &next, &rel);
+	if (r < 0)
+		return r;
 
 	s = evm_source_new(l, EVM_SOURCE_TIMER, userdata);
 	if (!s)
@@ -646,7 +731,7 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 			evm_source_destroy(s);
 			return r;
 		}
-		r = evm_heap_insert(c, s);
+		r = evm_heap_insert(c, s, rel);
 		if (r < 0) {
 			evm_source_destroy(s);
 			return evm_set_error(l, r, "evm_add_timer: %s", strerror(-r));
@@ -660,7 +745,9 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 int evm_timer_set(evm_source *s, uint64_t value_ns, uint64_t interval_ns,
 		  unsigned flags)
 {
+	struct evm_clock *c;
 	uint64_t next;
+	bool rel;
 	int r;
 
 	EVM_CHECK_SOURCE(s);
@@ -669,15 +756,28 @@ int evm_timer_set(evm_source *s, uint64_t value_ns, uint64_t interval_ns,
 	/* DEDICATED and CANCEL_ON_SET stay as they were created. */
 	flags &= ~(unsigned)(EVM_TIMER_DEDICATED | EVM_TIMER_CANCEL_ON_SET);
 	flags |= s->timer.flags & (EVM_TIMER_DEDICATED | EVM_TIMER_CANCEL_ON_SET);
-	r = evm_timer_check(s->loop, s->timer.clk_idx, value_ns, interval_ns, flags, &next);
+	r = evm_timer_check(s->loop, s->timer.clk_idx, value_ns, interval_ns, flags, &next, &rel);
 	if (r < 0)
 		return r;
-	s->timer.next = next;
+	c = evm_timer_clk(s);
+	if (c && rel && s->timer.heap_idx != EVM_HEAP_REL) {
+		/* out of the heap, onto the relative list */
+		evm_heap_remove(c, s);
+		s->timer.next = next;
+		r = evm_heap_insert(c, s, true);
+	} else {
+		/* absolute, out of the relative list first */
+		if (c && !rel && s->timer.heap_idx == EVM_HEAP_REL)
+			evm_heap_settle_all(c);
+		s->timer.next = next;
+		r = 0;
+	}
 	s->timer.interval = interval_ns;
 	s->timer.flags = (uint8_t)flags;
 	if (s->enabled == EVM_OFF)
 		s->enabled = EVM_ON;
-	r = evm_timer_apply(s);
+	if (r == 0)
+		r = evm_timer_apply(s);
 	if (r < 0)
 		return evm_set_error(s->loop, r, "evm_timer_set: %s", strerror(-r));
 	return 0;
@@ -688,6 +788,9 @@ int evm_timer_get_next(const evm_source *s, uint64_t *ret_ns)
 	EVM_CHECK_SOURCE(s);
 	if (s->kind != EVM_SOURCE_TIMER || !ret_ns)
 		return -EINVAL;
+	/* armed relative since the clock was last read: read it now */
+	if (s->timer.heap_idx == EVM_HEAP_REL)
+		evm_heap_settle_all(evm_timer_clk(s));
 	*ret_ns = s->timer.next;
 	return 0;
 }
