@@ -296,6 +296,15 @@ EVM_HIDDEN void evm_atfork_init(void);
 EVM_HIDDEN int evm_set_error(evm_loop *l, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 EVM_HIDDEN evm_source *evm_source_new(evm_loop *l, int kind, void *userdata);
+EVM_HIDDEN evm_source *evm_source_mem(evm_loop *l);
+/* A new source's memory, uninitialised (NULL: out of memory); the next of
+ * the current slab inline (arming a million timers). */
+static inline evm_source *evm_source_alloc(evm_loop *l)
+{
+	if (EVM_LIKELY(!l->free_sources && l->slab_cur != l->slab_end))
+		return l->slab_cur++;
+	return evm_source_mem(l);
+}
 EVM_HIDDEN void evm_source_destroy(evm_source *s); /* back to the pool (not linked) */
 EVM_HIDDEN int evm_epoll_sync(evm_source *s, uint32_t events);
 EVM_HIDDEN int evm_source_own_fd(evm_source *s, int fd, const char *what);

@@ -563,7 +563,10 @@ void evm_populate(void *p, size_t len)
 		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 }
 
-static evm_source *evm_pool_get(evm_loop *l)
+/* The memory of a new source, uninitialised: a freed one, or the next of
+ * the current slab (evm_source_alloc takes that one itself), or a new
+ * slab's first. */
+evm_source *evm_source_mem(evm_loop *l)
 {
 	evm_source *s = l->free_sources;
 	struct evm_slab *slab;
@@ -648,7 +651,7 @@ static void evm_pool_free(evm_loop *l)
 
 evm_source *evm_source_new(evm_loop *l, int kind, void *userdata)
 {
-	evm_source *s = evm_pool_get(l);
+	evm_source *s = evm_source_alloc(l);
 
 	if (!s)
 		return NULL;

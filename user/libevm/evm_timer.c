@@ -179,7 +179,7 @@ static void evm_heap_down(struct evm_clock *c, uint32_t i)
  * moves (mremap) instead of copying, so growing neither copies nor faults
  * in the entries again (a million timers: 16 MB). The new half is faulted
  * in when the pending timers are written into it (evm_heap_settle_slow). */
-static int evm_heap_grow(struct evm_clock *c)
+static __attribute__((noinline, cold)) int evm_heap_grow(struct evm_clock *c)
 {
 	uint32_t cap = c->cap ? c->cap * 2 : 64;
 	size_t old_off = (size_t)((char *)c->heap - (char *)c->heap_mem), off, size;
@@ -278,9 +278,9 @@ static void evm_heap_settle_all(struct evm_clock *c)
  * array is reserved now, so settling never fails): the source is the only
  * memory arming writes. rel: s->timer.next is relative to a clock read
  * still to come (evm_heap_settle_slow). */
-static int evm_heap_insert(struct evm_clock *c, evm_source *s, bool rel)
+static inline int evm_heap_insert(struct evm_clock *c, evm_source *s, bool rel)
 {
-	if (c->n + c->npending + c->nrel == c->cap && evm_heap_grow(c) < 0)
+	if (EVM_UNLIKELY(c->n + c->npending + c->nrel == c->cap) && evm_heap_grow(c) < 0)
 		return -ENOMEM;
 	if (rel) {
 		s->timer.heap_idx = EVM_HEAP_REL;
@@ -650,8 +650,9 @@ static int evm_timer_apply(evm_source *s)
  * *rel set (a relative shared timer), value_ns: relative to a clock read
  * still to come, taken once for all the timers armed meanwhile (before the
  * loop next waits, or when one of them is read or moved). */
-static int evm_timer_check(evm_loop *l, int idx, uint64_t value_ns, uint64_t interval_ns,
-			   unsigned flags, uint64_t *next, bool *rel)
+static inline __attribute__((always_inline)) int
+evm_timer_check(evm_loop *l, int idx, uint64_t value_ns, uint64_t interval_ns,
+		unsigned flags, uint64_t *next, bool *rel)
 {
 	uint64_t now = 0;
 
@@ -681,7 +682,7 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 		  evm_timer_cb cb, void *userdata)
 {
 	struct evm_clock *c = NULL;
-	uint64_t next;
+	uint64_t next = 0;
 	evm_source *s;
 	int idx, r;
 	bool rel;
@@ -700,15 +701,16 @@ int evm_add_timer(evm_loop *l, evm_source **ret, clockid_t clock,
 	if (r < 0)
 		return r;
 
-	s = evm_source_new(l, EVM_SOURCE_TIMER, userdata);
+	s = evm_source_alloc(l);
 	if (!s)
 		return -ENOMEM;
-	s->cb.timer = cb;
-	s->timer.heap_idx = EVM_HEAP_NONE;
-	s->timer.clk_idx = (uint8_t)idx;
-	s->timer.flags = (uint8_t)flags;
-	s->timer.interval = interval_ns;
-	s->timer.next = next;
+	/* one store of the whole line */
+	*s = (evm_source){ .loop = l, .userdata = userdata, .fd = -1,
+			   .kind = EVM_SOURCE_TIMER, .enabled = EVM_ON,
+			   .cb.timer = cb,
+			   .timer = { .next = next, .interval = interval_ns,
+				      .heap_idx = EVM_HEAP_NONE, .clk_idx = (uint8_t)idx,
+				      .flags = (uint8_t)flags } };
 
 	if (flags & EVM_TIMER_DEDICATED) {
 		char what[48];
@@ -746,7 +748,7 @@ int evm_timer_set(evm_source *s, uint64_t value_ns, uint64_t interval_ns,
 		  unsigned flags)
 {
 	struct evm_clock *c;
-	uint64_t next;
+	uint64_t next = 0;
 	bool rel;
 	int r;
 
