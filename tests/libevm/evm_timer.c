@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libevm timers: shared heap and dedicated timerfds, overruns, absolute
- * times, re-arming, cancel-on-set, a million timers, bad arguments.
+ * times, re-arming, cancel-on-set, a million timers, bad arguments, the
+ * base of relative timers.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -585,6 +586,64 @@ static void test_timer_pool_reuse_never_early(void **state)
 	free(src);
 }
 
+/* A relative timer's base is one clock read taken after the call: read
+ * back, its expiry lies between the clock before the call and the clock
+ * after the read, plus the value; it keeps that expiry when disabled and
+ * enabled, when moved back into the heap, and when its value is replaced
+ * before the loop ran; an absolute re-arm replaces it. */
+static void test_timer_relative_base(void **state)
+{
+	evm_loop *l = *state;
+	struct trec r = { 0 };
+	evm_source *a, *b;
+	uint64_t t0, t1, next, next2;
+
+	/* read back before the loop ever ran */
+	t0 = mono_now();
+	assert_int_equal(evm_add_timer(l, &a, CLOCK_MONOTONIC, 5000 * MS, 0, 0, timer_cb, &r), 0);
+	assert_int_equal(evm_add_timer(l, &b, CLOCK_MONOTONIC, 7000 * MS, 0, 0, timer_cb, &r), 0);
+	assert_int_equal(evm_timer_get_next(a, &next), 0);
+	t1 = mono_now();
+	assert_true(next >= t0 + 5000 * MS && next <= t1 + 5000 * MS);
+	/* both got the same base, in one read */
+	assert_int_equal(evm_timer_get_next(b, &next2), 0);
+	assert_true(next2 - next == 2000 * MS);
+	/* off and on: the same expiry */
+	assert_int_equal(evm_source_set_enabled(a, EVM_OFF), 0);
+	assert_int_equal(evm_source_set_enabled(a, EVM_ON), 0);
+	assert_int_equal(evm_timer_get_next(a, &next2), 0);
+	assert_true(next2 == next);
+
+	/* re-armed relative while in the heap (the loop has waited once) */
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	t0 = mono_now();
+	assert_int_equal(evm_timer_set(a, 3000 * MS, 0, 0), 0);
+	/* replaced before its base was read: the last value counts */
+	assert_int_equal(evm_timer_set(a, 4000 * MS, 0, 0), 0);
+	assert_int_equal(evm_source_set_enabled(a, EVM_ONESHOT), 0);
+	assert_int_equal(evm_loop_run_once(l, 0), 0);
+	t1 = mono_now();
+	assert_int_equal(evm_timer_get_next(a, &next), 0);
+	assert_true(next >= t0 + 4000 * MS && next <= t1 + 4000 * MS);
+
+	/* relative, then absolute before the base was read */
+	assert_int_equal(evm_timer_set(b, 1000 * MS, 0, 0), 0);
+	assert_int_equal(evm_timer_set(b, t0 + 9000 * MS, 0, EVM_TIMER_ABSOLUTE), 0);
+	assert_int_equal(evm_timer_get_next(b, &next), 0);
+	assert_true(next == t0 + 9000 * MS);
+
+	/* freed while waiting for its base, the other still fires */
+	assert_int_equal(evm_timer_set(a, 1000 * MS, 0, 0), 0);
+	evm_source_free(a);
+	assert_int_equal(evm_timer_set(b, 20 * MS, 0, 0), 0);
+	t0 = mono_now();
+	run_until(l, &r, 1, 5000);
+	assert_int_equal(r.calls, 1);
+	assert_true(r.when >= t0 + 20 * MS);
+	assert_int_equal(evm_loop_run_once(l, 30 * MS), 0);
+	assert_int_equal(r.calls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,6 +658,7 @@ int main(void)
 		EVM_TEST(test_timer_slack),
 		EVM_TEST(test_timer_million),
 		EVM_TEST(test_timer_pool_reuse_never_early),
+		EVM_TEST(test_timer_relative_base),
 	};
 
 	return cmocka_run_group_tests_name("evm_timer", tests, NULL, NULL);

@@ -12,7 +12,11 @@
  *   - CLOCK_MONOTONIC on a timerfd, as on kernels without epoll_pwait2
  *     (forced with EVM_NO_EPOLL_PWAIT2, evm.h);
  *   - another clock (CLOCK_BOOTTIME) on its shared timerfd;
- *   - dedicated timerfds, CANCEL_ON_SET included.
+ *   - dedicated timerfds, CANCEL_ON_SET included;
+ *   - relative timers, whose base is one clock read after the call: re-armed
+ *     from callbacks that ran a while first, moved in and out of the heap,
+ *     read back, on each of the shared paths; and in a loop that never
+ *     blocks (every wait polls).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -270,6 +274,158 @@ static void test_never_early_cancel_on_set(void **state)
 	assert_int_equal(ne.early_asked, 0);
 }
 
+/* ---- relative timers, their base read after the call --------------------
+ *
+ * A relative timer takes its base from one clock read after the call
+ * (before the loop next waits, or when it is read or moved). Timers
+ * re-armed from callbacks that have run a while first (so that a base
+ * taken at the start of the iteration would be early), moved in and out
+ * of the heap, re-armed absolute, disabled and enabled, read back: each
+ * is checked against the deadline asked at its latest call.
+ */
+#define CH_TIMERS 2000u
+#define CH_FIRES  60000u
+
+struct ch_timer {
+	evm_source *s;
+	uint64_t asked;
+};
+
+static struct {
+	clockid_t clock;
+	struct ch_timer t[CH_TIMERS];
+	uint64_t x;
+	unsigned fired, early, early_armed, early_next, bad;
+} ch;
+
+static uint64_t ch_rand(void)
+{
+	ch.x ^= ch.x << 13, ch.x ^= ch.x >> 7, ch.x ^= ch.x << 17;
+	return ch.x;
+}
+
+/* relative, 1 us .. 400 us: below the time a callback may spin */
+static void ch_rearm_rel(struct ch_timer *t)
+{
+	uint64_t v = 1000 + ch_rand() % (400 * 1000), at = clock_ns(ch.clock);
+
+	if (evm_timer_set(t->s, v, 0, 0) < 0)
+		ch.bad++;
+	t->asked = at + v;
+}
+
+static int ch_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	struct ch_timer *t = ud, *o;
+	uint64_t now = clock_ns(ch.clock), next = 0, v, spin;
+
+	if (exp != 1 || error || evm_timer_get_next(s, &next) < 0)
+		ch.bad++;
+	if (now < t->asked)
+		ch.early++;
+	if (now < next)
+		ch.early_armed++;
+	/* (others due in the same iteration still fire after the exit) */
+	if (++ch.fired >= CH_FIRES)
+		return ch.fired == CH_FIRES ? evm_loop_exit(evm_source_get_loop(s), 0) : 0;
+	/* one callback in eight runs 100 us before it re-arms */
+	if (ch_rand() % 8 == 0)
+		for (spin = clock_ns(ch.clock); clock_ns(ch.clock) - spin < 100 * 1000;)
+			;
+	ch_rearm_rel(t);
+	/* and does something to another timer, armed or waiting for its base */
+	o = &ch.t[ch_rand() % CH_TIMERS];
+	if (o == t)
+		return 0;
+	switch (ch_rand() % 5) {
+	case 0: /* relative again (out of the heap, or a new relative value) */
+		ch_rearm_rel(o);
+		break;
+	case 1: /* absolute, from the clock */
+		v = clock_ns(ch.clock) + ch_rand() % (400 * 1000) + 1;
+		if (evm_timer_set(o->s, v, 0, EVM_TIMER_ABSOLUTE) < 0)
+			ch.bad++;
+		o->asked = v;
+		break;
+	case 2: /* off and on: the same expiry */
+		if (evm_source_set_enabled(o->s, EVM_OFF) < 0 ||
+		    evm_source_set_enabled(o->s, EVM_ON) < 0)
+			ch.bad++;
+		break;
+	case 3: /* read back: never before the asked deadline */
+		if (evm_timer_get_next(o->s, &next) < 0)
+			ch.bad++;
+		else if (next < o->asked)
+			ch.early_next++;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void ch_run(evm_loop *l, clockid_t clock)
+{
+	unsigned i;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.clock = clock;
+	ch.x = 0x9e3779b97f4a7c15ull;
+	for (i = 0; i < CH_TIMERS; i++) {
+		uint64_t v = 1000 + ch_rand() % (20 * MS), at = clock_ns(clock);
+
+		assert_int_equal(evm_add_timer(l, &ch.t[i].s, clock, v, 0, 0, ch_cb, &ch.t[i]), 0);
+		ch.t[i].asked = at + v;
+	}
+	assert_int_equal(evm_add_timer(l, NULL, CLOCK_MONOTONIC, 120000 * MS, 0,
+				       EVM_TIMER_DEDICATED, ne_watchdog, NULL), 0);
+	assert_int_equal(evm_loop_run(l), 0);
+	assert_true(ch.fired >= CH_FIRES);
+	assert_int_equal(ch.bad, 0);
+	assert_int_equal(ch.early, 0);
+	assert_int_equal(ch.early_armed, 0);
+	assert_int_equal(ch.early_next, 0);
+}
+
+static void test_never_early_rearm_pwait2(void **state)
+{
+	evm_loop *l = *state;
+
+	assert_true(timer_waited(l, CLOCK_MONOTONIC));
+	ch_run(l, CLOCK_MONOTONIC);
+}
+
+static void test_never_early_rearm_timerfd_fallback(void **state)
+{
+	evm_loop *l = loop_with_switch("1");
+
+	(void)state;
+	assert_false(timer_waited(l, CLOCK_MONOTONIC));
+	ch_run(l, CLOCK_MONOTONIC);
+	evm_loop_free(l);
+}
+
+static void test_never_early_rearm_other_clock(void **state)
+{
+	ch_run(*state, CLOCK_BOOTTIME);
+}
+
+/* A loop that never blocks (a defer hook stays enabled: every wait polls)
+ * still gives relative timers their base, and fires them, not early. */
+static int poll_defer_cb(evm_source *s, void *ud)
+{
+	(void)s, (void)ud;
+	return 0;
+}
+
+static void test_never_early_polling_loop(void **state)
+{
+	evm_loop *l = *state;
+
+	assert_int_equal(evm_add_defer(l, NULL, poll_defer_cb, NULL), 0);
+	ne_run(l, 20000, CLOCK_MONOTONIC, 0, 1, 50, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +436,10 @@ int main(void)
 		EVM_TEST(test_never_early_other_clock),
 		EVM_TEST(test_never_early_dedicated),
 		EVM_TEST(test_never_early_cancel_on_set),
+		EVM_TEST(test_never_early_rearm_pwait2),
+		EVM_TEST(test_never_early_rearm_timerfd_fallback),
+		EVM_TEST(test_never_early_rearm_other_clock),
+		EVM_TEST(test_never_early_polling_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
