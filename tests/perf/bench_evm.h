@@ -122,6 +122,10 @@ struct tc {
 	uint64_t cpu_ns;	/* thread CPU time from t_arm1 to t_last */
 	uint64_t sleeps;	/* times the loop blocked meanwhile (voluntary
 				 * context switches of the thread) */
+	int64_t base_lag;	/* for the peers whose deadlines' base is read
+				 * after the arming: that base minus t_arm0, ns
+				 * (how much later than asked from its call the
+				 * first-armed timer is due); 0 for the others */
 };
 
 /* The common part of every timer callback, given the CLOCK_MONOTONIC time

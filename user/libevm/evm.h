@@ -178,11 +178,11 @@ int evm_loop_get_fd(const evm_loop *l);
  * The cached-now option for timers: evm_add_timer(l, .., clock,
  * now + value_ns, .., EVM_TIMER_ABSOLUTE, ..) with now from this call
  * arms relative to the time the iteration woke up (libev's ev_now, sd-event's
- * sd_event_now + usec): no clock read per timer, and every timer armed in
- * one iteration (or before the first, from one call) shares that base. The
- * timer fires value_ns after that time, which is earlier than value_ns
- * after the call by however long the iteration has run so far. The default
- * (relative value_ns, no flag) is relative to the clock at the call. */
+ * sd_event_now + usec): every timer armed in one iteration (or before the
+ * first, from one call) shares that base. The timer fires value_ns after
+ * that time, which is earlier than value_ns after the call by however long
+ * the iteration has run so far. The default (relative value_ns, no flag)
+ * is never earlier than value_ns after the call (evm_add_timer). */
 int evm_loop_now(evm_loop *l, clockid_t clock, uint64_t *ret_ns);
 /* Timer slack for the shared (heap) timers of this loop: a timer may fire up
  * to slack_ns late, never early, so that timers due within the same
@@ -254,7 +254,19 @@ typedef int (*evm_timer_cb)(evm_source *s, uint64_t expirations, int error,
  * realtime clock: -EINVAL.
  * A timer never fires before its time: relative, value_ns after the clock
  * at the call; absolute, at value_ns (for the cached now, see
- * evm_loop_now()). Shared CLOCK_MONOTONIC timers have no timerfd where the
+ * evm_loop_now()).
+ * Relative shared timers (value_ns up to 2^62) cost no clock read each:
+ * their base is one read of the clock taken after the call, once for all
+ * the timers armed since the last one: when the loop next waits (before
+ * it blocks or polls), or earlier when one of them is read back
+ * (evm_timer_get_next), moved (evm_timer_set absolute, disabled) or
+ * freed. So such a timer fires value_ns after that read: never early,
+ * and late by the time from the call to the loop's next wait (the rest
+ * of the callback that armed it; after a batch of a million arms, the
+ * rest of the batch). For a deadline from the very instant of the call,
+ * read the clock and arm absolute (clock_gettime() + value_ns,
+ * EVM_TIMER_ABSOLUTE); dedicated timers read the clock at the call.
+ * Shared CLOCK_MONOTONIC timers have no timerfd where the
  * kernel has epoll_pwait2 (Linux 5.11; probed once): evm_source_get_fd()
  * then returns the loop's epoll fd. With EVM_NO_EPOLL_PWAIT2 set (and not
  * "0") in the environment when a loop is created, that loop uses a timerfd

@@ -21,6 +21,12 @@
  * (absolute) for the heap top, re-armed once per iteration before the loop
  * blocks and only when the top changed; a million timers cost one fd.
  *
+ * Arming a relative timer reads no clock: the timer waits on its clock's
+ * relative list, s->timer.next holding the value, until one clock read,
+ * taken after every call on the list, gives them all their base (before
+ * the loop waits, or when one of them is read back, moved or freed):
+ * never early, one clock read per iteration however many are armed.
+ *
  * A periodic timer that fires late reports 1 + elapsed / interval
  * expirations and moves on by as many periods.
  *
