@@ -173,6 +173,7 @@ struct evm_clock {
 	bool dirty;             /* heap top may differ from armed */
 	bool due;               /* heap top already due when arming: run it
 				 * without the timerfd (see evm_clocks_arm) */
+	bool stale;             /* the sources' heap_idx not kept (evm_timer.c) */
 	bool waited;            /* no timerfd (fd -1): the loop's epoll_pwait2
 				 * timeout waits for it (l->wait_clock) */
 };
