@@ -644,6 +644,79 @@ static void test_timer_relative_base(void **state)
 	assert_int_equal(r.calls, 1);
 }
 
+/* After the heap was rebuilt bottom-up, firing takes the top without
+ * keeping the other timers' heap indices; removing and moving timers in
+ * the middle of that (which records them first) must still take out and
+ * move exactly those timers: the rest fire once each, in order. */
+#define NSTALE 200000
+
+static struct {
+	int calls, disorder;
+	uint64_t last;
+} st;
+
+static int stale_cb(evm_source *s, uint64_t exp, int error, void *ud)
+{
+	evm_source **slot = ud;
+	uint64_t next = 0;
+
+	(void)exp, (void)error;
+	evm_timer_get_next(s, &next);
+	if (next < st.last)
+		st.disorder++;
+	st.last = next;
+	st.calls++;
+	*slot = evm_source_free(s);
+	return 0;
+}
+
+static void test_timer_stale_index(void **state)
+{
+	evm_loop *l = *state;
+	evm_source **src = calloc(NSTALE, sizeof(*src));
+	uint64_t base = mono_now(), x = 88172645463325252ull, t0;
+	int i, want, freed = 0;
+
+	assert_non_null(src);
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < NSTALE; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		assert_int_equal(evm_add_timer(l, &src[i], CLOCK_MONOTONIC,
+					       base + 30 * MS + x % (300 * MS), 0,
+					       EVM_TIMER_ABSOLUTE, stale_cb, &src[i]), 0);
+	}
+	/* fire about a tenth (the first wait rebuilds the heap) */
+	t0 = mono_now();
+	while (st.calls < NSTALE / 10 && mono_now() - t0 < 30000 * MS)
+		assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 0);
+	assert_true(st.calls >= NSTALE / 10 && st.calls < NSTALE);
+	/* free a third of the rest, move another third later (still in order
+	 * after what fired: past the last fired expiry) */
+	for (i = 0; i < NSTALE; i++) {
+		if (!src[i])
+			continue;
+		if (i % 3 == 0) {
+			src[i] = evm_source_free(src[i]);
+			freed++;
+		} else if (i % 3 == 1) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			assert_int_equal(evm_timer_set(src[i], base + 340 * MS + x % (50 * MS), 0,
+						       EVM_TIMER_ABSOLUTE), 0);
+		}
+	}
+	want = NSTALE - freed;
+	t0 = mono_now();
+	while (st.calls < want && mono_now() - t0 < 30000 * MS)
+		assert_true(evm_loop_run_once(l, 1000 * NSEC_PER_MSEC) >= 0);
+	assert_int_equal(st.calls, want);
+	assert_int_equal(st.disorder, 0);
+	for (i = 0; i < NSTALE; i++)
+		assert_null(src[i]);
+	/* nothing left */
+	assert_int_equal(evm_loop_run_once(l, 20 * MS), 0);
+	free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +732,7 @@ int main(void)
 		EVM_TEST(test_timer_million),
 		EVM_TEST(test_timer_pool_reuse_never_early),
 		EVM_TEST(test_timer_relative_base),
+		EVM_TEST(test_timer_stale_index),
 	};
 
 	return cmocka_run_group_tests_name("evm_timer", tests, NULL, NULL);

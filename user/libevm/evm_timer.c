@@ -360,6 +360,11 @@ static void evm_heap_pop(struct evm_clock *c)
 	if (c->n) {
 		evm_heap_put(c, 0, c->heap[c->n]);
 		evm_heap_down(c, 0);
+		/* the next to fire (the top, then one of its children): their
+		 * sources are read and written then */
+		__builtin_prefetch(c->heap[0].s, 1);
+		for (uint32_t j = 1; j <= EVM_HEAP_D && j < c->n; j++)
+			__builtin_prefetch(c->heap[j].s, 1);
 	}
 }
 
