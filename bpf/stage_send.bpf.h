@@ -35,7 +35,7 @@ static __always_inline void send_done(struct tstate *t, __u64 now, __u8 op)
 	emit_send(t->sc_ts, now, t->sc_nr);
 	if (op == SC_SEND_FD && t->sc_pkind && t->sc_pkind <= EVT_KIND_MAX) {
 		/* known at entry: no lookup */
-		hist_put(t->sc_pkind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
+		hist_add(t->sc_pkind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
 		cnt_add(t->sc_pkind - 1, EVT_CNT_SENDS, 1);
 		return;
 	}
