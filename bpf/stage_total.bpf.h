@@ -9,9 +9,10 @@
  */
 /*
  * One event c (decoded by its mechanism; p its queue or NULL) consumed by
- * the current task at now. end_at: end of the return stage; 0: the exit of
- * the syscall the task slept in (woken) or now (queued). A global function:
- * the verifier checks it once, not once per mechanism calling it.
+ * the current task at now (0: not read yet, read here if needed: a clock
+ * read is the costliest helper). end_at: end of the return stage; 0: the
+ * exit of the syscall the task slept in (woken) or now (queued). A global
+ * function: the verifier checks it once, not once per mechanism calling it.
  */
 __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, __u64 now,
 		       __u64 end_at)
@@ -58,6 +59,8 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 		if (cls == CLS_TIMER)
 			late = p->late;
 		s0 = pend_pop(p, c->units);
+		if (!now)
+			now = bpf_ktime_get_ns();
 		end = end_at ? end_at : now;
 	}
 	if (!s0 || s0 > end) {
