@@ -15,6 +15,9 @@ With several evtrace binaries (NAME=PATH, e.g. before=/tmp/old/evtrace
 after=build/evtrace), they run interleaved in rounds (ROUNDS of each) and
 the table has the median ns/run of each program per binary, side by side;
 the pseudo-name floor runs the first binary with EVTRACE_HOOKS_ONLY=1.
+Last lines: ns/round trip, the programs' time above the floor's (per run)
+per round trip of the ping-pong (its threads' voluntary context switches
+/ 2), other users' syscalls included; and the round trips per second.
 A benchmark: prints figures, exits non-zero only when it cannot measure.
 
 Environment: BUILD [build], EVTRACE, EVLOAD, BPFSTATS_SPAN [3] s,
@@ -50,6 +53,20 @@ def progs(ids):
     return out
 
 
+def switches(pid):
+    """Voluntary context switches of all threads of pid: one per event of
+    the ping-pong (each side sleeps in epoll_wait for each event)."""
+    n = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            for line in open("/proc/%d/task/%s/status" % (pid, tid)):
+                if line.startswith("voluntary_ctxt_switches:"):
+                    n += int(line.split()[1])
+        except OSError:
+            pass
+    return n
+
+
 def measure(evtrace, env):
     """One run: {program: (runs per s, ns per run)}."""
     old = open(sysctl).read().strip()
@@ -75,10 +92,12 @@ def measure(evtrace, env):
         open(sysctl, "w").write("1")
         time.sleep(1.5)
         a = progs(ids)
+        v0 = switches(ld.pid)
         w0 = time.monotonic()
         time.sleep(span)
         b = progs(ids)
         wall = time.monotonic() - w0
+        rtts = (switches(ld.pid) - v0) / 2
     finally:
         open(sysctl, "w").write(old)
         for p in (tr, ld):
@@ -90,7 +109,7 @@ def measure(evtrace, env):
                     p.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     p.kill()
-    out = {}
+    out = {"": (rtts / wall, 0)}
     for i in ids:
         n, c0, t0 = a[i]
         _, c1, t1 = b[i]
@@ -129,6 +148,8 @@ def main():
             progs += [p for p in m if p not in progs]
     print("%-16s" % "program" + "".join("%18s" % name for name, _ in bins))
     for p in progs:
+        if not p:
+            continue
         row = "%-16s" % p
         for name, _ in bins:
             v = [m[p] for m in res[name] if p in m]
@@ -136,6 +157,20 @@ def main():
                                                statistics.median(x[0] for x in v) / 1000)
                              if v else "-")
         print(row)
+    # the programs' time above the floor's per run, per round trip of the
+    # ping-pong (its voluntary switches / 2): what evtrace adds to each
+    fl = {p: statistics.median(m[p][1] for m in res["floor"] if p in m) for p in progs if p}
+    row = "%-16s" % "ns/round trip"
+    for name, _ in bins:
+        v = []
+        for m in res[name]:
+            rate = m[""][0]
+            if rate:
+                v.append(sum(m[p][0] * (m[p][1] - fl.get(p, 0)) for p in m if p) / rate)
+        row += "%18s" % ("%.0f" % statistics.median(v) if v else "-")
+    print(row)
+    print("%-16s" % "round trips/s" + "".join("%18s" % ("%.0fk" % (statistics.median(
+        m[""][0] for m in res[name]) / 1000)) for name, _ in bins))
 
 
 main()
