@@ -64,7 +64,7 @@ static __always_inline void send_stage(const struct tstate *t, __u32 kind,
 				       struct evt_record *rec)
 {
 	rec->send_ns = t->ev_wake - t->ev_send;
-	hist_put(kind, EVT_STAGE_SEND, rec->send_ns);
+	hist_add(kind, EVT_STAGE_SEND, rec->send_ns);
 }
 
 /* timerfd: programmed expiry -> its callback, when the timer hook saw it. */
