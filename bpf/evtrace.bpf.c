@@ -197,6 +197,8 @@ struct pend {
 	__u64 late;       /* timerfd: lateness of the oldest expiry */
 	__u64 cost;       /* the last sender cost not yet attributed */
 	__u32 head;       /* next to consume (the consumer's) */
+	__u32 pad_head[15]; /* head and tail 64 bytes apart (two cache lines): the consumer
+			     * and the senders write them from two CPUs */
 	__u32 tail;       /* next free (senders, atomic) */
 	__u32 unit;       /* pipe: bytes per write */
 	__u32 coal, coal_taken; /* signals: merged sends (atomic), reported */

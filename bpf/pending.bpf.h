@@ -27,10 +27,14 @@ static __always_inline void pend_push(struct pend *p, __u64 ts, __u8 internal)
 {
 	__u32 slot;
 
-	if (p->tail == p->head)
-		p->internal = internal;
-	else if (!internal)
+	/* stores only on a change: the consumer's CPU reads this line for
+	 * every event (a store per send would take it from there each time) */
+	if (p->tail == p->head) {
+		if (p->internal != internal)
+			p->internal = internal;
+	} else if (!internal && p->internal) {
 		p->internal = 0;
+	}
 	slot = __sync_fetch_and_add(&p->tail, 1);
 	p->ts[slot & (PQ - 1)] = ts;
 }
