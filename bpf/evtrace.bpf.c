@@ -174,7 +174,6 @@ struct tstate {
 	__u8 ev_same;
 	__u8 lc_head;     /* consumptions waiting for their dispatch probe: */
 	__u8 lc_n;        /* lc[lc_head .. lc_head + lc_n), oldest first */
-	struct lcons lc[LC_MAX];
 	/* last exit of a wait syscall (epoll/poll family), and an io dispatch
 	 * seen before its read (pipes read inside the callback) */
 	__u64 wait_exit;
@@ -185,6 +184,9 @@ struct tstate {
 	 * dispatches of it already matched */
 	__u64 slot;
 	__u64 slot_seq;
+	/* last: the fields above, read or written at every hook of the
+	 * thread, share a few cache lines instead of lying 16 KB apart */
+	struct lcons lc[LC_MAX];
 };
 
 /* Per-object queue of send times, so that events queued without a wakeup
