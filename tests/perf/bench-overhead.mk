@@ -25,3 +25,14 @@ BPFSTATS_BINS ?=
 
 bench-bpfstats: $(BUILD)/evtrace $(BUILD)/evload $(DEPS_STAMP)
 	@BUILD=$(BUILD) python3 tests/perf/bpf_stats.py $(BPFSTATS_BINS)
+
+# make bench-cpu: the CPU time per event evtrace adds to the same ping-pong
+# (evload's own CPU time, both threads), beside untraced and the floor,
+# interleaved; robust on a loaded machine. Builds side by side:
+#   make bench-cpu CPU_BINS="before=/tmp/old/evtrace after=build/evtrace"
+.PHONY: bench-cpu
+BENCH_TARGETS += bench-cpu
+CPU_BINS ?=
+
+bench-cpu: $(BUILD)/evtrace $(BUILD)/evload $(DEPS_STAMP)
+	@BUILD=$(BUILD) python3 tests/perf/cpu_per_event.py $(CPU_BINS)
