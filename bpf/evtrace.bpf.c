@@ -174,7 +174,6 @@ struct tstate {
 	__u8 ev_same;
 	__u8 lc_head;     /* consumptions waiting for their dispatch probe: */
 	__u8 lc_n;        /* lc[lc_head .. lc_head + lc_n), oldest first */
-	struct lcons lc[LC_MAX];
 	/* last exit of a wait syscall (epoll/poll family), and an io dispatch
 	 * seen before its read (pipes read inside the callback) */
 	__u64 wait_exit;
@@ -185,6 +184,9 @@ struct tstate {
 	 * dispatches of it already matched */
 	__u64 slot;
 	__u64 slot_seq;
+	/* last: the fields above, read or written at every hook of the
+	 * thread, share a few cache lines instead of lying 16 KB apart */
+	struct lcons lc[LC_MAX];
 };
 
 /* Per-object queue of send times, so that events queued without a wakeup
@@ -197,6 +199,8 @@ struct pend {
 	__u64 late;       /* timerfd: lateness of the oldest expiry */
 	__u64 cost;       /* the last sender cost not yet attributed */
 	__u32 head;       /* next to consume (the consumer's) */
+	__u32 pad_head[15]; /* head and tail 64 bytes apart (two cache lines): the consumer
+			     * and the senders write them from two CPUs */
 	__u32 tail;       /* next free (senders, atomic) */
 	__u32 unit;       /* pipe: bytes per write */
 	__u32 coal, coal_taken; /* signals: merged sends (atomic), reported */

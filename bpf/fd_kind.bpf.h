@@ -33,8 +33,8 @@ static __always_inline int fd_kind(__u64 poll)
 
 /* The kind of fd, from its file's f_op->poll, and the object behind it
  * (eventfd_ctx, timerfd_ctx, pipe_inode_info). -1 if none of ours.
- * tp_btf: typed loads (cheap) and one read for the fd array slot; the other
- * modes read everything through CO-RE. */
+ * tp_btf: typed loads only (cheap: no helper call); the other modes read
+ * everything through CO-RE. */
 static __always_inline int fd_classify(int fd, __u64 *obj)
 {
 	struct file **fds, *file = NULL;
@@ -51,7 +51,11 @@ static __always_inline int fd_classify(int fd, __u64 *obj)
 		if (!fdt || (unsigned int)fd >= fdt->max_fds)
 			return -1;
 		fds = fdt->fd;
-		if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		/* the slot as the first member of a struct (kiocb's ki_filp):
+		 * a typed load, faulting safely, instead of a helper call */
+		file = ((struct kiocb *)bpf_rdonly_cast(&fds[fd],
+				bpf_core_type_id_kernel(struct kiocb)))->ki_filp;
+		if (!file)
 			return -1;
 		f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
 		kind = fd_kind((__u64)f->f_op->poll);

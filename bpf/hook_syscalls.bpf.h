@@ -182,7 +182,14 @@ static __always_inline void on_sys_exit(struct tstate *t, long ret)
 
 	if (op == SC_NONE && (!t->ev_cls || t->ev_ret))
 		return; /* most syscalls: nothing to do, no clock read */
-	now = bpf_ktime_get_ns();
+	/* an eventfd read after the wait that returned from the wakeup (its
+	 * return stage ended there): consume() reads the clock only if the
+	 * read is not that event's (0: not read yet) */
+	if (op == SC_READ && t->sc_kind == EVT_KIND_EVENTFD && t->ev_cls && t->ev_ret &&
+	    !cfg.events)
+		now = 0;
+	else
+		now = bpf_ktime_get_ns();
 	/* the end of the return stage of a woken receiver */
 	if (t->ev_cls && !t->ev_ret)
 		t->ev_ret = now;

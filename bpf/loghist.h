@@ -32,31 +32,56 @@ struct loghist {
 	unsigned long long counts[LOGHIST_NBUCKETS];
 };
 
-/* Index of the most significant set bit of v (v > 0), branchy but loop-free
- * so that the BPF verifier sees a fixed instruction count. */
+/* Index of the most significant set bit of v (v > 0; 0 for 0). Without a
+ * branch: each step's "any bit set above" is (hi + mask) >> width, hi being
+ * below 2^width. The BPF verifier then follows one path per sample site,
+ * not one per combination of the steps. */
 static inline unsigned int loghist_msb(unsigned long long v)
 {
-	unsigned int r = 0;
+	unsigned long long s, r;
 
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) { r += 1; }
-	return r;
+	s = ((v >> 32) + 0xffffffffULL) >> 32 << 5;
+	v >>= s;
+	r = s;
+	s = ((v >> 16) + 0xffffULL) >> 16 << 4;
+	v >>= s;
+	r += s;
+	s = ((v >> 8) + 0xffULL) >> 8 << 3;
+	v >>= s;
+	r += s;
+	s = ((v >> 4) + 0xfULL) >> 4 << 2;
+	v >>= s;
+	r += s;
+	s = ((v >> 2) + 0x3ULL) >> 2 << 1;
+	v >>= s;
+	r += s;
+	return (unsigned int)(r + (v >> 1));
 }
 
+/* min and max of a and b, both below 2^63, without a branch (BPF: the
+ * verifier follows one path through them): the sign of a - b is the mask. */
+static inline unsigned long long loghist_min63(unsigned long long a, unsigned long long b)
+{
+	unsigned long long d = a - b;
+
+	return b + (d & (unsigned long long)((long long)d >> 63));
+}
+
+static inline unsigned long long loghist_max63(unsigned long long a, unsigned long long b)
+{
+	unsigned long long d = a - b;
+
+	return a - (d & (unsigned long long)((long long)d >> 63));
+}
+
+/* msb(v | 2^SUB_BITS) - SUB_BITS is 0 below 2^(SUB_BITS+1), as wanted;
+ * 2^MAX_BITS and above land past the last bucket and are clamped to it. */
 static inline unsigned int loghist_bucket(unsigned long long v)
 {
-	unsigned int shift = 0, idx;
+	unsigned int shift = loghist_msb(v | LOGHIST_SUB) - LOGHIST_SUB_BITS;
+	unsigned long long idx = shift * LOGHIST_SUB + (v >> shift);
 
-	if (v >= (1ULL << LOGHIST_MAX_BITS))
-		return LOGHIST_NBUCKETS - 1;
-	if (v >= (1ULL << (LOGHIST_SUB_BITS + 1)))
-		shift = loghist_msb(v) - LOGHIST_SUB_BITS;
-	idx = shift * LOGHIST_SUB + (unsigned int)(v >> shift);
-	return idx < LOGHIST_NBUCKETS ? idx : LOGHIST_NBUCKETS - 1;
+	return (unsigned int)loghist_min63(idx, LOGHIST_NBUCKETS - 1);
 }
 
 /* Lowest value that maps to bucket idx. */
@@ -78,23 +103,31 @@ static inline unsigned long long loghist_bucket_width(unsigned int idx)
 	return 1ULL << (idx / LOGHIST_SUB - 1);
 }
 
-/* Records v. Not atomic: for per-CPU storage or a single writer. */
+/* Records v. Not atomic: for per-CPU storage or a single writer. BPF:
+ * without a branch but the bounds check the verifier needs (v < 2^63). */
 static inline void loghist_add(struct loghist *h, unsigned long long v)
 {
 	unsigned long long idx = loghist_bucket(v);
 
 #ifdef __bpf__
+	unsigned long long c = h->count;
+
 	/* hide idx's known range from clang so that the bounds check below
 	 * stays in the program for the verifier to see */
 	asm volatile("" : "+r"(idx));
-#endif
 	if (idx >= LOGHIST_NBUCKETS)
 		return;
+	/* count 0: min is unset and v is the new one */
+	h->min = loghist_min63(h->min | (((c | -c) >> 63) - 1) >> 1, v);
+	h->max = loghist_max63(h->max, v);
+	h->count = c + 1;
+#else
 	if (h->count == 0 || v < h->min)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
 	h->count++;
+#endif
 	h->sum += v;
 	h->counts[idx]++;
 }

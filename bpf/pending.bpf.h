@@ -27,10 +27,18 @@ static __always_inline void pend_push(struct pend *p, __u64 ts, __u8 internal)
 {
 	__u32 slot;
 
-	if (p->tail == p->head)
-		p->internal = internal;
-	else if (!internal)
-		p->internal = 0;
+	/* a plain send to a queue not marked internal changes nothing here:
+	 * it reads neither head (the consumer's line) nor stores the flag
+	 * (the consumer reads that line for every event); else stores only
+	 * on a change */
+	if (internal || p->internal) {
+		if (p->tail == p->head) {
+			if (p->internal != internal)
+				p->internal = internal;
+		} else if (!internal) {
+			p->internal = 0;
+		}
+	}
 	slot = __sync_fetch_and_add(&p->tail, 1);
 	p->ts[slot & (PQ - 1)] = ts;
 }

@@ -18,19 +18,24 @@ __noinline int lc_pop(struct tstate *t, __u64 now)
 		return 0;
 	c = &t->lc[t->lc_head & (LC_MAX - 1)];
 	end = c->start;
-	t->lc_head++;
+	/* emptied: the next consumption takes the first slot again, so that
+	 * a thread with one consumption at a time touches the same cache
+	 * lines, not a new 128-byte slot of the 16 KB ring per event */
+	t->lc_head = t->lc_n > 1 ? t->lc_head + 1 : 0;
 	t->lc_n--;
 	if (c->kind >= EVT_KIND_MAX)
 		return 0;
 	if (now) {
 		d = now - c->start;
-		hist_put(c->kind, EVT_STAGE_DISPATCH, d);
+		hist_add(c->kind, EVT_STAGE_DISPATCH, d);
 		end = now;
 	}
 	if (!c->deferred)
 		return 0;
 	total = end - c->send;
-	hist_put(c->kind, EVT_STAGE_TOTAL, total);
+	hist_add(c->kind, EVT_STAGE_TOTAL, total);
+	if (!cfg.events)
+		return 0;
 	c->rec.ts = end;
 	c->rec.dispatch_ns = d;
 	c->rec.total_ns = total;
@@ -190,6 +195,7 @@ static __always_inline bool dispatch_wait(struct tstate *t, __u32 kind, __u64 en
 	c->deferred = t->evm_seen;
 	if (!c->deferred)
 		return false;
-	c->rec = *rec;
+	if (cfg.events)
+		c->rec = *rec; /* only emit() reads it */
 	return true;
 }

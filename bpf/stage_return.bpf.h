@@ -10,5 +10,5 @@ static __always_inline void return_stage(const struct tstate *t, __u32 kind, __u
 					 struct evt_record *rec)
 {
 	rec->return_ns = end - (t->ev_switch ? t->ev_switch : t->ev_wake);
-	hist_put(kind, EVT_STAGE_RETURN, rec->return_ns);
+	hist_add(kind, EVT_STAGE_RETURN, rec->return_ns);
 }

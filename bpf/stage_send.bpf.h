@@ -35,7 +35,7 @@ static __always_inline void send_done(struct tstate *t, __u64 now, __u8 op)
 	emit_send(t->sc_ts, now, t->sc_nr);
 	if (op == SC_SEND_FD && t->sc_pkind && t->sc_pkind <= EVT_KIND_MAX) {
 		/* known at entry: no lookup */
-		hist_put(t->sc_pkind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
+		hist_add(t->sc_pkind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
 		cnt_add(t->sc_pkind - 1, EVT_CNT_SENDS, 1);
 		return;
 	}
@@ -64,7 +64,7 @@ static __always_inline void send_stage(const struct tstate *t, __u32 kind,
 				       struct evt_record *rec)
 {
 	rec->send_ns = t->ev_wake - t->ev_send;
-	hist_put(kind, EVT_STAGE_SEND, rec->send_ns);
+	hist_add(kind, EVT_STAGE_SEND, rec->send_ns);
 }
 
 /* timerfd: programmed expiry -> its callback, when the timer hook saw it. */

@@ -9,10 +9,27 @@
  */
 /*
  * One event c (decoded by its mechanism; p its queue or NULL) consumed by
- * the current task at now. end_at: end of the return stage; 0: the exit of
- * the syscall the task slept in (woken) or now (queued). A global function:
- * the verifier checks it once, not once per mechanism calling it.
+ * the current task at now (0: not read yet, read here if needed: a clock
+ * read is the costliest helper). end_at: end of the return stage; 0: the
+ * exit of the syscall the task slept in (woken) or now (queued). A global
+ * function: the verifier checks it once, not once per mechanism calling it.
  */
+/* The stages of an event whose receiver its send woke, ending at end: one
+ * global function for the three samples (one call, not three; inline in
+ * consume() they would be verified once per path through it). Returns the
+ * wake type (stage_wake.bpf.h). */
+__noinline int woken_stages(const struct tstate *t, __u32 kind, __u64 end, struct evt_record *rec)
+{
+	int waketype;
+
+	if (!t || !rec || kind >= EVT_KIND_MAX)
+		return 0;
+	waketype = wake_stage(t, kind, rec);
+	send_stage(t, kind, rec);
+	return_stage(t, kind, end, rec);
+	return waketype;
+}
+
 __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, __u64 now,
 		       __u64 end_at)
 {
@@ -47,9 +64,7 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 		s0 = t->ev_send;
 		late = t->ev_late;
 		end = end_at ? end_at : (t->ev_ret ? t->ev_ret : now);
-		waketype = wake_stage(t, kind, &rec);
-		send_stage(t, kind, &rec);
-		return_stage(t, kind, end, &rec);
+		waketype = woken_stages(t, kind, end, &rec);
 		t->ev_cls = CLS_NONE;
 		if (p)
 			pend_pop(p, c->units);
@@ -58,6 +73,8 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 		if (cls == CLS_TIMER)
 			late = p->late;
 		s0 = pend_pop(p, c->units);
+		if (!now)
+			now = bpf_ktime_get_ns();
 		end = end_at ? end_at : now;
 	}
 	if (!s0 || s0 > end) {

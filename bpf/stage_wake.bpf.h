@@ -14,7 +14,7 @@ static __always_inline __u32 wake_stage(const struct tstate *t, __u32 kind,
 	if (!t->ev_switch)
 		return 0;
 	rec->wake_ns = t->ev_switch - t->ev_wake;
-	hist_put(kind, EVT_STAGE_WAKE, rec->wake_ns);
+	hist_add(kind, EVT_STAGE_WAKE, rec->wake_ns);
 	return t->ev_same ? 1 : 2;
 }
 

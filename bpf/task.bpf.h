@@ -66,18 +66,26 @@ static __always_inline struct tstate *tid_state(__u32 tid, __u32 tgid, bool crea
  * (hook_task.bpf.h), so only that many live threads fill it. */
 static __always_inline bool stateless_target(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id;
 
-	if (cfg.mode == EVT_MODE_TP_BTF || cfg.hooks_only || !tgid_is_target(id >> 32))
+	/* tp_btf: never (task storage is made on demand); the mode first,
+	 * so that the verifier drops the helper call below with it */
+	if (cfg.mode == EVT_MODE_TP_BTF || cfg.hooks_only)
+		return false;
+	id = bpf_get_current_pid_tgid();
+	if (!tgid_is_target(id >> 32))
 		return false;
 	return !bpf_map_lookup_elem(&thash, &(__u32){ (__u32)id });
 }
 
+/* The mode first: a helper call the mode does not use would stay in the
+ * program (the verifier drops only the branch). */
 static __always_inline struct tstate *cur_state(bool create)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id;
 
 	if (cfg.mode == EVT_MODE_TP_BTF)
 		return task_state(bpf_get_current_task_btf(), create);
+	id = bpf_get_current_pid_tgid();
 	return tid_state((__u32)id, id >> 32, create);
 }

@@ -131,11 +131,64 @@ static void test_slot_written_while_traced(void **state)
 	assert_int_equal(calls, 1 + 3 * EVM_TRACE_RING + 5 + 5);
 }
 
+/* Dispatches every step_ns from *now for span_ns: the announces made. */
+static uint64_t sched_run(struct evm_trace_sched *s, uint64_t *now, uint64_t step_ns,
+			  uint64_t span_ns, unsigned short sem)
+{
+	uint64_t n0 = s->announces, end = *now + span_ns, seq = 0;
+
+	for (; *now < end; *now += step_ns)
+		evm_trace_sched_due(s, *now, seq++, 1, 0, sem);
+	return s->announces - n0;
+}
+
+/* The announce schedule, on synthetic times: eager after a new start, then
+ * backing off; gaps of a few ms (a loop off its CPU on a loaded machine)
+ * do not restart the eager period; an idle loop and a new tracer are told
+ * at once. */
+static void test_announce_schedule(void **state)
+{
+	struct evm_trace_sched s = { 0 };
+	uint64_t now = 5000000000ull, n;
+
+	(void)state;
+	/* a new start: every 100 us for 20 ms (dispatches every 10 us) */
+	n = sched_run(&s, &now, 10000, 20000000, 1);
+	assert_in_range(n, 195, 205);
+	assert_int_equal(s.backoff_ns, 100000);
+	/* then doubling up to 1 s: a dozen announces in 2 s, dispatches
+	 * every 2 ms (before: each gap over 1 ms restarted the eager period,
+	 * an announce at every one of these 1000 dispatches) */
+	n = sched_run(&s, &now, 2000000, 2000000000, 1);
+	assert_in_range(n, 8, 16);
+	assert_int_equal(s.backoff_ns, 1000000000);
+	/* idle 30 ms: at once, then backing off from 100 us, not eager */
+	now += 30000000;
+	assert_true(evm_trace_sched_due(&s, now, 7, 1, 0, 1));
+	assert_false(evm_trace_sched_due(&s, now + 50000, 8, 1, 0, 1));
+	assert_true(evm_trace_sched_due(&s, now + 100000, 9, 1, 0, 1));
+	assert_int_equal(s.start_seq, 7);
+	now += 100000;
+	n = sched_run(&s, &now, 10000, 20000000, 1);
+	assert_in_range(n, 5, 9);
+	/* the semaphore changed (a second tracer): at once, eager again */
+	now += 10000;
+	assert_true(evm_trace_sched_due(&s, now, 100, 1, 0, 2));
+	assert_int_equal(s.start_seq, 100);
+	now += 10000;
+	n = sched_run(&s, &now, 10000, 20000000, 2);
+	assert_in_range(n, 195, 205);
+	/* a new epoch (a tracer left and a dispatch saw it): at once */
+	now += 10000;
+	assert_true(evm_trace_sched_due(&s, now, 200, 1, 1, 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		EVM_TEST(test_slot_untouched_without_tracer),
 		EVM_TEST(test_slot_written_while_traced),
+		cmocka_unit_test(test_announce_schedule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,6 +279,20 @@ extern volatile unsigned short evm_trace_slot_semaphore;
 extern _Atomic unsigned char evm_trace_armed EVM_HIDDEN;
 EVM_HIDDEN void evm_trace_begin(int kind, int fd);
 EVM_HIDDEN struct evm_trace_slot *evm_trace_slot_self(void);
+/* When a thread announces its slot (evm_trace.c): the schedule's state. */
+struct evm_trace_sched {
+	uint64_t last_ns;      /* the previous dispatch begin */
+	uint64_t announced_ns; /* the last announce */
+	uint64_t backoff_ns;   /* the next announce this long after it */
+	uint64_t eager_end_ns; /* announces every BACKOFF0 until then */
+	uint64_t start_seq;    /* seq at the last new start or idle gap */
+	uint64_t announces;    /* announces made */
+	unsigned gen;          /* evm_fork_gen + 1 at the last announce, 0: none */
+	unsigned epoch;        /* evm_trace_epoch at the last announce */
+	unsigned short sem;    /* the semaphore's value at the last announce */
+};
+EVM_HIDDEN bool evm_trace_sched_due(struct evm_trace_sched *s, uint64_t now, uint64_t seq,
+				    unsigned gen, unsigned epoch, unsigned short sem);
 
 #define EVM_PROBE_BEGIN(l, kind, fd)                                        \
 	do {                                                                \

@@ -21,15 +21,20 @@
  * when: the thread never announced, or announced before a fork; a dispatch
  * of any thread saw the semaphore back at 0 since (evm_trace_armed keeps
  * dispatch on the slow path until one does, which then bumps
- * evm_trace_epoch); the semaphore's value changed since the announce; the
- * previous dispatch was more than EVM_TRACE_IDLE_NS ago (a tracer that left
- * and another that came while the loop was idle); or a back-off time passed
- * since the last announce: EVM_TRACE_BACKOFF0_NS for EVM_TRACE_EAGER_NS
- * after a new start, then doubling up to EVM_TRACE_REFRESH_NS. The kernel
- * raises the semaphore when it registers the probe, a moment before the
- * tracer's program is attached to it: an announce in between reaches nobody,
- * and a busy loop would else wait a whole refresh period to be seen (some
- * 200 traps per attach, then one a second).
+ * evm_trace_epoch); or the semaphore's value changed since the announce.
+ * Each of these is a new start: EVM_TRACE_BACKOFF0_NS between announces
+ * for EVM_TRACE_EAGER_NS, then doubling up to EVM_TRACE_REFRESH_NS. The
+ * kernel raises the semaphore when it registers the probe, a moment before
+ * the tracer's program is attached to it: an announce in between reaches
+ * nobody, and a busy loop would else wait a whole refresh period to be seen.
+ * A tracer that left and another that came while the loop was idle change
+ * none of these: after more than EVM_TRACE_IDLE_NS without a dispatch, the
+ * thread announces at once and then backs off again from
+ * EVM_TRACE_BACKOFF0_NS, doubling, without the eager period (a busy loop
+ * on a loaded machine is often off its CPU for a millisecond or more: each
+ * such gap costing an eager period of traps was thousands of traps a
+ * second). A tracer detaching and another attaching takes longer than the
+ * idle time (loading a tracer does); the refresh is the bound otherwise.
  */
 #include <stdatomic.h>
 #include <time.h>
@@ -45,21 +50,14 @@ __extension__ volatile unsigned short evm_trace_slot_semaphore
 _Atomic unsigned char evm_trace_armed;
 static _Atomic unsigned evm_trace_epoch;
 
-#define EVM_TRACE_IDLE_NS    1000000ULL    /* 1 ms */
+#define EVM_TRACE_IDLE_NS    20000000ULL   /* 20 ms */
 #define EVM_TRACE_REFRESH_NS 1000000000ULL /* 1 s */
 #define EVM_TRACE_BACKOFF0_NS 100000ULL      /* 100 us */
 #define EVM_TRACE_EAGER_NS    20000000ULL    /* 20 ms */
 
 struct evm_trace_tls {
 	struct evm_trace_slot slot;
-	uint64_t last_ns;      /* the previous dispatch begin */
-	uint64_t announced_ns; /* the last announce */
-	uint64_t backoff_ns;   /* the next announce this long after it */
-	uint64_t start_seq;    /* seq at the last new start */
-	uint64_t start_ns;     /* and its time */
-	unsigned gen;          /* evm_fork_gen + 1 at the last announce, 0: none */
-	unsigned epoch;        /* evm_trace_epoch at the last announce */
-	unsigned short sem;    /* the semaphore's value at the last announce */
+	struct evm_trace_sched sched;
 };
 
 static __thread struct evm_trace_tls evm_trace_tls;
@@ -67,6 +65,39 @@ static __thread struct evm_trace_tls evm_trace_tls;
 struct evm_trace_slot *evm_trace_slot_self(void)
 {
 	return &evm_trace_tls.slot;
+}
+
+/* Whether the dispatch at now announces (the slot's seq then in
+ * s->start_seq's sense: see evm_trace_begin), and the schedule's next step. */
+bool evm_trace_sched_due(struct evm_trace_sched *s, uint64_t now, uint64_t seq, unsigned gen,
+			 unsigned epoch, unsigned short sem)
+{
+	bool due;
+
+	if (s->gen != gen || s->epoch != epoch || s->sem != sem) {
+		/* a new start: announce now, again soon */
+		s->backoff_ns = 0;
+		s->start_seq = seq;
+		s->eager_end_ns = now + EVM_TRACE_EAGER_NS;
+	} else if (now - s->last_ns > EVM_TRACE_IDLE_NS) {
+		/* idle a while: announce now, then back off again */
+		s->backoff_ns = 0;
+		s->start_seq = seq;
+	}
+	s->last_ns = now;
+	due = now - s->announced_ns >= s->backoff_ns;
+	if (due) {
+		s->backoff_ns = (int64_t)(now - s->eager_end_ns) < 0 ? EVM_TRACE_BACKOFF0_NS
+			      : s->backoff_ns < EVM_TRACE_BACKOFF0_NS ? EVM_TRACE_BACKOFF0_NS
+			      : s->backoff_ns < EVM_TRACE_REFRESH_NS / 2 ? s->backoff_ns * 2
+			      : EVM_TRACE_REFRESH_NS;
+		s->gen = gen;
+		s->epoch = epoch;
+		s->sem = sem;
+		s->announced_ns = now;
+		s->announces++;
+	}
+	return due;
 }
 
 void evm_trace_begin(int kind, int fd)
@@ -91,24 +122,8 @@ void evm_trace_begin(int kind, int fd)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	seq = t->slot.seq;
-	if (EVM_UNLIKELY(t->gen != gen || t->epoch != epoch || t->sem != sem ||
-			 now - t->last_ns > EVM_TRACE_IDLE_NS)) {
-		/* a new start: announce now, again soon */
-		t->backoff_ns = 0;
-		t->start_seq = seq;
-		t->start_ns = now;
-	}
-	if (EVM_UNLIKELY(now - t->announced_ns >= t->backoff_ns)) {
-		t->backoff_ns = now - t->start_ns < EVM_TRACE_EAGER_NS ? EVM_TRACE_BACKOFF0_NS
-			      : t->backoff_ns < EVM_TRACE_REFRESH_NS / 2 ? t->backoff_ns * 2
-			      : EVM_TRACE_REFRESH_NS;
-		t->gen = gen;
-		t->epoch = epoch;
-		t->sem = sem;
-		t->announced_ns = now;
-		DTRACE_PROBE3(evm, trace_slot, &t->slot, seq, t->start_seq);
-	}
-	t->last_ns = now;
+	if (EVM_UNLIKELY(evm_trace_sched_due(&t->sched, now, seq, gen, epoch, sem)))
+		DTRACE_PROBE3(evm, trace_slot, &t->slot, seq, t->sched.start_seq);
 	e = &t->slot.ring[seq & (EVM_TRACE_RING - 1)];
 	e->ns = now;
 	e->kind = kind;
