@@ -39,7 +39,8 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 DEPS_BUILD := build-essential clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool \
               systemtap-sdt-dev libjson-c-dev pkg-config libcmocka-dev libmicrohttpd-dev
 DEPS_TEST  := rt-tests util-linux python3 iproute2 python3-jsonschema chromium prometheus \
-              libclang-rt-dev
+              libclang-rt-dev \
+              libuv1-dev libevent-dev libsystemd-dev nodejs
 DEPS_BENCH := libev-dev libevent-dev libuv1-dev libsystemd-dev libbpf-tools bpftrace
 DEPS_ALL   := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 DEPS_STAMP := $(BUILD)/.deps-installed

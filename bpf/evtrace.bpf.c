@@ -63,6 +63,10 @@ bool usdt_on = false;
 __u64 usdt_on_ns = 0;
 /* Ring buffer reserve failures. */
 __u64 rb_dropped = 0;
+/* Wait syscalls of targets (epoll and the poll family) that returned ready
+ * after a wakeup by nothing the tracer follows (a socket of another
+ * family, an inotify fd, a futex-woken helper...): what evtrace missed. */
+__u64 untraced_wakeups = 0;
 /* raw_tp / tracepoint: target threads that found the per-thread hash full. */
 __u64 thash_full = 0;
 /* Records are submitted without waking the consumer (a wakeup per record
@@ -87,6 +91,10 @@ const volatile __u64 rb_wake_at = 0;
 #define NR_tkill 200
 #define NR_epoll_wait 232
 #define NR_tgkill 234
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
 #define NR_pselect6 270
 #define NR_ppoll 271
 #define NR_epoll_pwait 281
@@ -158,10 +166,12 @@ struct tstate {
 	__u32 sc_nr;      /* its number (sends, for their records) */
 	__u8 sc_op;
 	__u8 sc_kind;
-	__u8 in_handler;  /* between signal_deliver to a handler and rt_sigreturn */
+	__u8 in_handler;  /* between signal_deliver to a handler and rt_sigreturn:
+			   * IN_HANDLER (any) or IN_HANDLER_EVM (libevm's) */
 	__u8 evm_seen;    /* libevm's probes fired in this task */
 	__u8 sc_pkind;    /* the sent-to object's consumer kind + 1, if known */
-	__u8 pad0[7];
+	__u8 wait_untraced; /* this wait was woken by nothing traced */
+	__u8 pad0[6];
 	/* the last wakeup caused by a send or a timer */
 	__u64 ev_obj;
 	__u64 ev_send;
@@ -184,6 +194,9 @@ struct tstate {
 	 * dispatches of it already matched */
 	__u64 slot;
 	__u64 slot_seq;
+	/* a handler address found to be libevm's (bpf_find_vma can fail when
+	 * the mmap lock is taken: the address is kept) */
+	__u64 evm_handler;
 	/* last: the fields above, read or written at every hook of the
 	 * thread, share a few cache lines instead of lying 16 KB apart */
 	struct lcons lc[LC_MAX];
@@ -206,12 +219,27 @@ struct pend {
 	__u32 coal, coal_taken; /* signals: merged sends (atomic), reported */
 	__u32 lost, lost_taken; /* signals: RT queue overflows (atomic), reported */
 	__u32 ncost;      /* sends returned before a target consumed from here */
+	__u32 nsend;      /* sends queued before a target consumed from here
+			   * (counted in their kind's sends at the first) */
+	__u32 tgid;       /* the process that consumes from here (the first) */
 	__u8 kind;        /* kind + 1 once a target consumed from here */
-	__u8 internal;    /* sent from inside a signal handler (libevm forward) */
-	__u8 pad[2];
+	__u8 internal;    /* libevm's own signal forwarding (written from its
+			   * handler): its consumptions are no events */
+	__u8 sig;         /* signals: the signal number (0: an fd) */
+	__u8 pad[1];
 };
 
 #define LATE_UNKNOWN (~0ULL)
+
+#define IN_HANDLER 1      /* a handler of the program's own */
+#define IN_HANDLER_EVM 2  /* libevm's forwarding handler (its file: evm_ino) */
+#define IN_HANDLER_UNSURE 3 /* its mapping could not be looked up */
+
+/* libevm's file (the static executable or libevm.so, as user space found
+ * it: inode number and kernel dev_t), so that its signal handler is known
+ * by the file the handler's code is mapped from; 0: none known. */
+const volatile __u64 evm_ino = 0;
+const volatile __u32 evm_dev = 0;
 
 struct tctx {
 	__u64 timer;      /* timerfd_ctx whose callback runs on this CPU */
@@ -272,6 +300,15 @@ struct {
 	__type(value, struct tctx);
 } timerctx SEC(".maps");
 
+/* Counters per process (cfg.per_process) and per signal number: the same
+ * counters as "counters", keyed by struct evt_pkey. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct evt_pkey);
+	__type(value, struct kcounters);
+} pcounters SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);
@@ -298,6 +335,7 @@ static const struct pend zero_pend;
 #include "mech_eventfd.bpf.h"
 #include "mech_timerfd.bpf.h"
 #include "mech_pipe.bpf.h"
+#include "mech_unix.bpf.h"    /* AF_UNIX sockets, read like the pipe */
 #include "mech.bpf.h"          /* which mechanism decodes which fd kind */
 /* Hooks: the shared bodies of the programs (filters, timestamps). */
 #include "hook_syscalls.bpf.h" /* sys_enter, sys_exit */

@@ -17,8 +17,13 @@ enum evt_kind {
 	EVT_KIND_EVENTFD = 3,
 	EVT_KIND_TIMERFD = 4,
 	EVT_KIND_PIPE = 5,
+	EVT_KIND_UNIX = 6,     /* AF_UNIX sockets (socketpair wakeups) */
 	EVT_KIND_MAX
 };
+
+/* The kinds evload has a workload for and the bench measures (unix is
+ * traced in any program, but has no workload of its own). */
+#define EVT_KIND_LOAD EVT_KIND_UNIX
 
 /* The stages of the event lifecycle (docs/design.md), plus the sender's
  * own cost and, for timerfd, the timer lateness (programmed expiry -> hrtimer
@@ -44,6 +49,14 @@ enum evt_counter {
 	EVT_CNT_WAKE_CROSS = 5, /* receiver woken on another CPU */
 	EVT_CNT_WAKE_NONE = 6,  /* receiver already running: no wakeup needed */
 	EVT_CNT_SENDS = 7,      /* sending syscalls / timer expiries seen */
+	EVT_CNT_REARMED = 8,    /* timerfd: expiries never read, dropped by re-arming */
+	EVT_CNT_FORWARDED = 9,  /* writes of libevm's own signal forwarding (from its
+				 * handler): part of that signal's dispatch */
+	EVT_CNT_DEFAULT = 10,   /* signals taken by the default action (no handler) */
+	EVT_CNT_IN_FLIGHT = 11, /* sent, not yet consumed when collected (user space
+				 * counts the queues; the BPF side leaves it 0) */
+	EVT_CNT_CARRIED = 12,   /* interval reports: in flight when the interval
+				 * began (user space) */
 	EVT_CNT_MAX
 };
 
@@ -73,7 +86,24 @@ enum evt_counter {
  *             one per expiry the hook saw.
  *   wakes     same_cpu / cross_cpu: switched in on the waker's CPU or not;
  *             none: queued while the receiver was busy (or still on CPU).
+ *
+ * The accounting: every send is counted where it enters its object's
+ * queue (whoever sent it: a target, an untraced process, the kernel) and
+ * leaves it by exactly one way, so that per kind
+ *   sends (+ carried) = events + coalesced + lost + rearmed + forwarded
+ *                       + default_action + in_flight
+ * (timerfd: its coalesced expirations are overruns counted at the read,
+ * with no callback of their own, so not sends: left out of the sum).
+ * unmatched consumptions had no send seen: they stand beside the sum.
  */
+
+/* The key of the per-process and per-signal counters (pcounters): tgid 0
+ * without per_process (signals by number only), sig 0 for the fd kinds. */
+struct evt_pkey {
+	unsigned int tgid;
+	unsigned short kind;
+	unsigned short sig;
+};
 
 /* Records streamed through the ring buffer (--events FILE): one per event,
  * and with evt_config.events == EVT_EVENTS_SENDS one per sending syscall to
@@ -138,7 +168,8 @@ struct evt_config {
 	unsigned char mode;                 /* enum evt_mode */
 	unsigned char hooks_only;           /* programs return at once: the
 					     * attach cost alone (overhead floor) */
-	unsigned char pad[7];
+	unsigned char per_process;          /* counters per process too (pcounters) */
+	unsigned char pad[6];
 };
 
 #endif /* EVTRACE_H */

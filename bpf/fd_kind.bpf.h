@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
- * evtrace BPF: what an fd is: eventfd, timerfd, signalfd or pipe, from its file operations.
+ * evtrace BPF: what an fd is: eventfd, timerfd, signalfd, pipe or AF_UNIX
+ * socket, from its file operations (a socket: its family).
  * Part of evtrace.bpf.c, which includes the parts in order; not a
  * standalone header.
  */
@@ -15,6 +16,10 @@ extern __poll_t eventfd_poll(struct file *file, struct poll_table_struct *wait) 
 extern __poll_t pipe_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
 extern __poll_t timerfd_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
 extern __poll_t signalfd_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
+extern __poll_t sock_poll(struct file *file, struct poll_table_struct *wait) __ksym __weak;
+
+#define EVT_AF_UNIX 1
+#define EVT_KIND_SOCKET (EVT_KIND_MAX + 1) /* a socket: unix if AF_UNIX */
 
 static __always_inline int fd_kind(__u64 poll)
 {
@@ -28,14 +33,33 @@ static __always_inline int fd_kind(__u64 poll)
 		return EVT_KIND_TIMERFD;
 	if (poll == (__u64)&signalfd_poll)
 		return EVT_KIND_SIGNALFD;
+	if (poll == (__u64)&sock_poll)
+		return EVT_KIND_SOCKET;
 	return -1;
+}
+
+/* A socket's file: an AF_UNIX one is of kind unix, its object the struct
+ * sock that receives (mech_unix.bpf.h: a read, the socket's own; a write,
+ * its peer's). Other families are none of ours. */
+static __always_inline int fd_socket(__u64 socket, bool send, __u64 *obj)
+{
+	struct sock *sk = BPF_CORE_READ((struct socket *)socket, sk);
+
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != EVT_AF_UNIX)
+		return -1;
+	if (send)
+		sk = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	if (!sk)
+		return -1;
+	*obj = (__u64)sk;
+	return EVT_KIND_UNIX;
 }
 
 /* The kind of fd, from its file's f_op->poll, and the object behind it
  * (eventfd_ctx, timerfd_ctx, pipe_inode_info). -1 if none of ours.
  * tp_btf: typed loads only (cheap: no helper call); the other modes read
  * everything through CO-RE. */
-static __always_inline int fd_classify(int fd, __u64 *obj)
+static __always_inline int fd_classify_dir(int fd, __u64 *obj, bool send)
 {
 	struct file **fds, *file = NULL;
 	struct fdtable *fdt;
@@ -61,6 +85,8 @@ static __always_inline int fd_classify(int fd, __u64 *obj)
 		kind = fd_kind((__u64)f->f_op->poll);
 		if (kind >= 0)
 			*obj = (__u64)f->private_data;
+		if (kind == EVT_KIND_SOCKET)
+			kind = fd_socket(*obj, send, obj);
 		return kind;
 	} else {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -74,8 +100,16 @@ static __always_inline int fd_classify(int fd, __u64 *obj)
 		kind = fd_kind((__u64)BPF_CORE_READ(file, f_op, poll));
 		if (kind >= 0)
 			*obj = (__u64)BPF_CORE_READ(file, private_data);
+		if (kind == EVT_KIND_SOCKET)
+			kind = fd_socket(*obj, send, obj);
 		return kind;
 	}
+}
+
+/* An fd being read (or waited on, re-armed): its kind and object. */
+static __always_inline int fd_classify(int fd, __u64 *obj)
+{
+	return fd_classify_dir(fd, obj, false);
 }
 
 /* eventfd and timerfd reads return an 8-byte count (events, expirations):

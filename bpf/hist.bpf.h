@@ -33,12 +33,72 @@ static __always_inline struct kcounters *kcnt(__u32 kind)
 	return bpf_map_lookup_elem(&counters, &kind);
 }
 
-static __always_inline void cnt_add(__u32 kind, __u32 c, __u64 v)
+/* The same count for one process (cfg.per_process) and signal number
+ * (sig, any mode): pcounters. */
+static __noinline int pcnt_add(__u32 tgid, __u32 kind, __u32 sig, __u32 c, __u64 v)
+{
+	struct evt_pkey key = { .tgid = cfg.per_process ? tgid : 0, .kind = (__u16)kind,
+				.sig = (__u16)sig };
+	struct kcounters *k;
+
+	if (c >= EVT_CNT_MAX || (!key.tgid && !sig))
+		return 0;
+	k = bpf_map_lookup_elem(&pcounters, &key);
+	if (!k) {
+		struct kcounters zero = {};
+
+		bpf_map_update_elem(&pcounters, &key, &zero, BPF_NOEXIST);
+		k = bpf_map_lookup_elem(&pcounters, &key);
+		if (!k)
+			return 0;
+	}
+	k->c[c] += v;
+	return 0;
+}
+
+/* Counts v in counter c of kind, for the process tgid (signals: sig). */
+static __always_inline void cnt_add_to(__u32 tgid, __u32 sig, __u32 kind, __u32 c, __u64 v)
 {
 	struct kcounters *k = kcnt(kind);
 
 	if (k && c < EVT_CNT_MAX)
 		k->c[c] += v;
+	if (cfg.per_process || sig)
+		pcnt_add(tgid, kind, sig, c, v);
+}
+
+/* k->c[c] += v (k: kind's counters, NULL-safe), for the process tgid and
+ * signal sig too. */
+static __always_inline void kc_add(struct kcounters *k, __u32 tgid, __u32 kind, __u32 sig,
+				   __u32 c, __u64 v)
+{
+	if (k && c < EVT_CNT_MAX)
+		k->c[c] += v;
+	if (cfg.per_process || sig)
+		pcnt_add(tgid, kind, sig, c, v);
+}
+
+/* The queue level (EVT_CNT_IN_FLIGHT) of kind for tgid/sig moves by d:
+ * up where a send enters a queue, down where one is taken off it. The
+ * per-CPU parts go negative; their sum is the level. Counted beside the
+ * counters, in the same map, so that a report taken while sends go on
+ * sees both sides of every change or neither (per CPU). */
+static __always_inline void lvl_add(__u32 tgid, __u32 sig, __u32 kind, __s64 d)
+{
+	struct kcounters *k = kcnt(kind);
+
+	if (!d)
+		return;
+	if (k)
+		k->c[EVT_CNT_IN_FLIGHT] += (__u64)d;
+	if (cfg.per_process || sig)
+		pcnt_add(tgid, kind, sig, EVT_CNT_IN_FLIGHT, (__u64)d);
+}
+
+/* Counts v in counter c of kind, for the current process. */
+static __always_inline void cnt_add(__u32 kind, __u32 c, __u64 v)
+{
+	cnt_add_to(bpf_get_current_pid_tgid() >> 32, 0, kind, c, v);
 }
 
 /* ---- per-event records ---------------------------------------------------- */

@@ -22,8 +22,13 @@ static __always_inline void on_waking(struct tstate *pt)
 		pt->ev_late = tc->late;
 	} else {
 		ct = cur_state(false);
-		if (!ct || ct == pt || (ct->sc_op != SC_SEND_FD && ct->sc_op != SC_SEND_SIG))
+		if (!ct || ct == pt || (ct->sc_op != SC_SEND_FD && ct->sc_op != SC_SEND_SIG)) {
+			/* a wait woken by something untraced (a timeout's
+			 * wakeup returns 0 and is not counted at the exit) */
+			if (pt->sc_op == SC_WAIT && !pt->ev_cls)
+				pt->wait_untraced = 1;
 			return;
+		}
 		pt->ev_cls = ct->sc_op == SC_SEND_SIG ? CLS_SIGNAL : CLS_FD;
 		pt->ev_obj = ct->sc_obj;
 		pt->ev_send = ct->sc_ts;

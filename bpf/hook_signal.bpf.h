@@ -37,8 +37,11 @@ static __always_inline void on_sig_generate(struct tstate *rt, __u32 pid, int si
  * the handler's event is lost). */
 static __always_inline void on_sig_deliver(struct tstate *t, int sig, __u64 handler)
 {
-	if (handler <= 1) /* SIG_DFL, SIG_IGN */
+	if (handler <= 1) { /* SIG_DFL, SIG_IGN */
+		if (t)
+			sig_default_deliver(sig);
 		return;
+	}
 	if (!t) {
 		if (stateless_target())
 			cnt_add(EVT_KIND_SIGNAL, EVT_CNT_LOST, 1);
@@ -46,5 +49,5 @@ static __always_inline void on_sig_deliver(struct tstate *t, int sig, __u64 hand
 	}
 	if (t->slot)
 		slot_drain(t); /* dispatches before this signal come first */
-	sig_handler_deliver(t, sig, bpf_ktime_get_ns());
+	sig_handler_deliver(t, sig, handler, bpf_ktime_get_ns());
 }

@@ -18,7 +18,8 @@
 static const __u64 sc_enter_bits[8] = {
 	[0] = SC_BIT(NR_read) | SC_BIT(NR_write) | SC_BIT(NR_poll) | SC_BIT(NR_rt_sigreturn) |
 	      SC_BIT(NR_readv) | SC_BIT(NR_writev) | SC_BIT(NR_select) | SC_BIT(NR_kill) |
-	      SC_BIT(NR_exit),
+	      SC_BIT(NR_exit) | SC_BIT(NR_sendto) | SC_BIT(NR_recvfrom) | SC_BIT(NR_sendmsg) |
+	      SC_BIT(NR_recvmsg),
 	[NR_rt_sigtimedwait / 64] = SC_BIT(NR_rt_sigtimedwait) | SC_BIT(NR_rt_sigqueueinfo),
 	[NR_tkill / 64] = SC_BIT(NR_tkill) | SC_BIT(NR_epoll_wait) | SC_BIT(NR_tgkill) |
 			  SC_BIT(NR_exit_group),
@@ -60,7 +61,7 @@ static __always_inline void sys_enter_lost(long id, __u64 a0)
 
 	if (id == NR_rt_sigtimedwait) {
 		cnt_add(EVT_KIND_SIGWAIT, EVT_CNT_LOST, 1);
-	} else if (id == NR_read || id == NR_readv) {
+	} else if (id == NR_read || id == NR_readv || id == NR_recvfrom || id == NR_recvmsg) {
 		k = fd_classify((int)a0, &obj);
 		if (k >= 0)
 			cnt_add(k, EVT_CNT_LOST, 1);
@@ -105,18 +106,34 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	switch (id) {
 	case NR_write:
 	case NR_writev:
-		k = fd_classify((int)a0, &obj);
-		if (!mech_fd_sends(k))
+	case NR_sendto:
+	case NR_sendmsg:
+		k = fd_classify_dir((int)a0, &obj, true);
+		if (!mech_fd_sends(k) || (k != EVT_KIND_UNIX && id >= NR_sendto))
 			return;
 		now = bpf_ktime_get_ns();
 		p = pend_get(obj, k, true);
 		t->sc_pkind = 0;
 		if (p) {
 			mech_send_enter(p, k, id, a2);
-			pend_push(p, now, t->in_handler);
+			/* libevm's handler forwarding its signal: that object
+			 * is libevm's own channel (any handler of another
+			 * library writing to its pipe or socket is a send).
+			 * The latest send decides: an object's address
+			 * reused after a close starts afresh; a handler
+			 * whose mapping was not found keeps what the object
+			 * was. */
+			if (t->in_handler != IN_HANDLER_UNSURE)
+				p->internal = t->in_handler == IN_HANDLER_EVM;
+			else if (p->internal)
+				t->in_handler = IN_HANDLER_EVM;
+			pend_push(p, now);
+			pend_sent(p, 1);
 			t->sc_pkind = p->kind;
+		} else {
+			cnt_add(k, EVT_CNT_SENDS, 1); /* and lost (pend_get) */
 		}
-		if (t->in_handler)
+		if (t->in_handler == IN_HANDLER_EVM)
 			return;
 		t->sc_op = SC_SEND_FD;
 		t->sc_kind = k;
@@ -126,8 +143,10 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		return;
 	case NR_read:
 	case NR_readv:
+	case NR_recvfrom:
+	case NR_recvmsg:
 		k = fd_classify((int)a0, &obj);
-		if (k < 0)
+		if (k < 0 || (k != EVT_KIND_UNIX && id >= NR_recvfrom))
 			return;
 		if (k == EVT_KIND_PIPE && t->slot && !t->lc_n)
 			slot_drain(t); /* the io dispatch before this read */
@@ -135,7 +154,7 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		t->sc_op = SC_READ;
 		t->sc_kind = k;
 		t->sc_obj = obj;
-		t->sc_buf = id == NR_read ? a1 : 0;
+		t->sc_buf = id == NR_read || id == NR_recvfrom ? a1 : 0;
 		return;
 	case NR_kill:
 	case NR_tkill:
@@ -159,6 +178,7 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	case NR_select:
 	case NR_pselect6:
 		t->sc_op = SC_WAIT;
+		t->wait_untraced = 0;
 		/* consumed before the last wait returned and still not
 		 * dispatched: a whole loop iteration passed, no probe comes */
 		if (t->lc_n && t->lc[t->lc_head & (LC_MAX - 1)].start < t->wait_exit)
@@ -199,6 +219,9 @@ static __always_inline void on_sys_exit(struct tstate *t, long ret)
 	switch (op) {
 	case SC_WAIT:
 		t->wait_exit = now;
+		if (ret > 0 && t->wait_untraced)
+			__sync_fetch_and_add(&untraced_wakeups, 1);
+		t->wait_untraced = 0;
 		return;
 	case SC_SEND_FD:
 	case SC_SEND_SIG:

@@ -9,7 +9,7 @@
 /* Whether a write(2)/writev(2) to an fd of kind k is a send. */
 static __always_inline bool mech_fd_sends(int k)
 {
-	return k == EVT_KIND_EVENTFD || k == EVT_KIND_PIPE;
+	return k == EVT_KIND_EVENTFD || k == EVT_KIND_PIPE || k == EVT_KIND_UNIX;
 }
 
 /* A send to object p of kind k is starting (len: write(2)'s count). */
@@ -17,6 +17,8 @@ static __always_inline void mech_send_enter(struct pend *p, int k, long id, __u6
 {
 	if (k == EVT_KIND_PIPE)
 		pipe_send_enter(p, id, len);
+	else if (k == EVT_KIND_UNIX)
+		unix_send_enter(p, id, len);
 }
 
 /* A read of an fd of kind k (object obj) is starting. */
@@ -38,6 +40,8 @@ static __always_inline bool mech_read_exit(const struct tstate *t, long ret, __u
 		return timerfd_read_exit(t, ret, now, c, p);
 	case EVT_KIND_PIPE:
 		return pipe_read_exit(t, ret, c, p);
+	case EVT_KIND_UNIX:
+		return unix_read_exit(t, ret, c, p);
 	case EVT_KIND_SIGNALFD:
 		return signalfd_read_exit(t, ret, c, p);
 	}
@@ -54,7 +58,7 @@ static __always_inline void mech_read_more(const struct tstate *t, const struct 
 		return;
 	if (more > 4095)
 		more = 4095;
-	if (c->kind == EVT_KIND_PIPE)
+	if (c->kind == EVT_KIND_PIPE || c->kind == EVT_KIND_UNIX)
 		pipe_read_more(c, more, now);
 	else if (c->kind == EVT_KIND_SIGNALFD)
 		signalfd_read_more(t, more, now);

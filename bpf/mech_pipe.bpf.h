@@ -18,7 +18,7 @@ static __always_inline bool pipe_read_exit(const struct tstate *t, long ret, str
 	struct pend *p;
 	__u32 n;
 
-	c->kind = EVT_KIND_PIPE;
+	c->kind = t->sc_kind; /* pipe or unix */
 	c->cls = CLS_FD;
 	c->key = t->sc_obj;
 	c->units = 1;
@@ -34,28 +34,33 @@ static __always_inline bool pipe_read_exit(const struct tstate *t, long ret, str
 struct pipe_walk {
 	__u64 obj;
 	__u64 now;
+	__u32 kind;
+	__u32 tgid;
 };
 
 static long pipe_more(__u32 i, struct pipe_walk *w)
 {
 	struct pend *p = bpf_map_lookup_elem(&pendq, &w->obj);
-	struct kcounters *k = kcnt(EVT_KIND_PIPE);
+	__u32 kind = w->kind < EVT_KIND_MAX ? w->kind : EVT_KIND_PIPE;
+	struct kcounters *k = kcnt(kind);
 	__u64 s0;
 
 	if (!p || !k)
 		return 1;
-	s0 = pend_pop(p, 1);
+	s0 = pend_peek(p);
 	if (!s0 || s0 > w->now) {
-		k->c[EVT_CNT_UNMATCHED] += 1;
+		kc_add(k, w->tgid, kind, 0, EVT_CNT_UNMATCHED, 1);
 		return 0;
 	}
-	k->c[EVT_CNT_EVENTS] += 1;
-	k->c[EVT_CNT_WAKE_NONE] += 1;
-	hist_put(EVT_KIND_PIPE, EVT_STAGE_TOTAL, w->now - s0);
+	pend_pop(p, 1);
+	lvl_add(w->tgid, 0, kind, -1);
+	kc_add(k, w->tgid, kind, 0, EVT_CNT_EVENTS, 1);
+	kc_add(k, w->tgid, kind, 0, EVT_CNT_WAKE_NONE, 1);
+	hist_put(kind, EVT_STAGE_TOTAL, w->now - s0);
 	{
 		struct evt_record rec = {
 			.ts = w->now, .start = s0, .total_ns = w->now - s0,
-			.kind = EVT_KIND_PIPE,
+			.kind = kind,
 		};
 
 		emit(&rec);
@@ -65,7 +70,8 @@ static long pipe_more(__u32 i, struct pipe_walk *w)
 
 static __always_inline void pipe_read_more(const struct cons *c, __u32 more, __u64 now)
 {
-	struct pipe_walk w = { .obj = c->key, .now = now };
+	struct pipe_walk w = { .obj = c->key, .now = now, .kind = c->kind,
+			       .tgid = bpf_get_current_pid_tgid() >> 32 };
 
 	bpf_loop(more, pipe_more, &w, 0);
 }

@@ -33,11 +33,12 @@ static __always_inline void timerfd_fire(__u64 timer, __u64 now, __s64 expires, 
 	tc->late = late;
 	if (!pend_len(p))
 		p->late = late;
-	pend_push(p, now - late, 0);
+	pend_push(p, now - late);
 	/* counted here, where the expiry is queued: a read takes one expiry
 	 * off the queue, so sends >= events holds whatever happens to the
-	 * exit hook */
-	cnt_add(EVT_KIND_TIMERFD, EVT_CNT_SENDS, 1);
+	 * exit hook (softirq: the process is the timer's) */
+	cnt_add_to(p->tgid, 0, EVT_KIND_TIMERFD, EVT_CNT_SENDS, 1);
+	lvl_add(p->tgid, 0, EVT_KIND_TIMERFD, 1);
 }
 
 /* The callback of the timer timerfd_fire saw ends: the sender cost. */
@@ -57,22 +58,44 @@ static __always_inline void timerfd_fire_done(void)
 
 /* A read of a timerfd starts: its queue exists (a timer armed before
  * attach). */
-static __always_inline void timerfd_read_enter(__u64 obj)
+static __always_inline struct pend *timerfd_pend(__u64 obj)
 {
-	pend_get(obj, EVT_KIND_TIMERFD, true);
+	struct pend *p = pend_get(obj, EVT_KIND_TIMERFD, true);
+
+	/* its kind from the start: its sends are counted at the fire (a
+	 * timer only re-armed, never read, is a target's timer too) */
+	if (p && !p->kind) {
+		p->kind = EVT_KIND_TIMERFD + 1;
+		p->tgid = bpf_get_current_pid_tgid() >> 32;
+	}
+	return p;
 }
 
-/* timerfd_settime(fd): (re-)arming forgets an expiry not yet read. */
+static __always_inline void timerfd_read_enter(__u64 obj)
+{
+	timerfd_pend(obj);
+}
+
+/* timerfd_settime(fd): (re-)arming forgets an expiry not yet read: it
+ * leaves the queue as rearmed (a loop that re-arms its timerfd on every
+ * wakeup and never reads it consumes its expiries this way). */
 static __always_inline void timerfd_settime_enter(int fd)
 {
 	__u64 obj = 0;
 	struct pend *p;
+	__u32 n;
 
 	if (fd_classify(fd, &obj) != EVT_KIND_TIMERFD)
 		return;
-	p = pend_get(obj, EVT_KIND_TIMERFD, true);
-	if (p)
-		p->head = p->tail;
+	p = timerfd_pend(obj);
+	if (!p)
+		return;
+	n = pend_len(p);
+	p->head = p->tail;
+	if (n) {
+		cnt_add(EVT_KIND_TIMERFD, EVT_CNT_REARMED, n);
+		lvl_add(bpf_get_current_pid_tgid() >> 32, 0, EVT_KIND_TIMERFD, -(__s64)n);
+	}
 }
 
 /* A timerfd read with no fire of its own in the queue: armed before
@@ -113,6 +136,7 @@ static __always_inline void timer_recover(struct pend *p, __u64 key, __u64 v, __
 	p->head = head;
 	p->late = LATE_UNKNOWN;
 	cnt_add(EVT_KIND_TIMERFD, EVT_CNT_SENDS, 1);
+	lvl_add(bpf_get_current_pid_tgid() >> 32, 0, EVT_KIND_TIMERFD, 1);
 	hist_put(EVT_KIND_TIMERFD, EVT_STAGE_SENDER, timer_cost_last);
 }
 

@@ -23,22 +23,10 @@ static __always_inline struct pend *pend_get(__u64 key, __u32 kind, bool create)
 /* Senders reserve a slot with one atomic add on tail, the consumer owns
  * head: no lock, and a slot is written before its event can be consumed
  * (the push happens at the sending syscall's entry). */
-static __always_inline void pend_push(struct pend *p, __u64 ts, __u8 internal)
+static __always_inline void pend_push(struct pend *p, __u64 ts)
 {
 	__u32 slot;
 
-	/* a plain send to a queue not marked internal changes nothing here:
-	 * it reads neither head (the consumer's line) nor stores the flag
-	 * (the consumer reads that line for every event); else stores only
-	 * on a change */
-	if (internal || p->internal) {
-		if (p->tail == p->head) {
-			if (p->internal != internal)
-				p->internal = internal;
-		} else if (!internal) {
-			p->internal = 0;
-		}
-	}
 	slot = __sync_fetch_and_add(&p->tail, 1);
 	p->ts[slot & (PQ - 1)] = ts;
 }
@@ -48,6 +36,20 @@ static __always_inline __u32 pend_len(const struct pend *p)
 	__u32 n = p->tail - p->head;
 
 	return n > 0x7fffffff ? 0 : n;
+}
+
+/* The oldest send time queued, 0 if none. */
+static __always_inline __u64 pend_peek(const struct pend *p)
+{
+	return pend_len(p) ? p->ts[p->head & (PQ - 1)] : 0;
+}
+
+/* How many sends a consumption of units would take off the queue. */
+static __always_inline __u32 pend_avail(const struct pend *p, __u32 units)
+{
+	__u32 n = pend_len(p);
+
+	return units < n ? units : n;
 }
 
 /* Takes units sends off the queue; returns the oldest one's send time (0 if

@@ -16,10 +16,34 @@ static __always_inline void pend_sends_flush(struct pend *p, __u32 kind)
 {
 	__u32 n = __sync_lock_test_and_set(&p->ncost, 0);
 
-	if (n) {
+	if (n)
 		hist_put(kind, EVT_STAGE_SENDER, p->cost);
-		cnt_add(kind, EVT_CNT_SENDS, n);
+	n = __sync_lock_test_and_set(&p->nsend, 0);
+	if (n) {
+		cnt_add_to(p->tgid, p->sig, kind, EVT_CNT_SENDS, n);
+		lvl_add(p->tgid, p->sig, kind, n);
 	}
+}
+
+/* n sends entered p's queue (or were merged or lost at it): counted in its
+ * kind's sends, or kept in p->nsend until the first consumption names the
+ * kind (the same hand-over as the costs'). Every send is counted where it
+ * enters a queue, whoever sent it (an untraced process, the kernel), so
+ * that each one leaves by exactly one way: an event, coalesced, lost,
+ * re-armed, forwarded, a default action, or still in flight. */
+static __always_inline void pend_sent(struct pend *p, __u32 n)
+{
+	__u8 kind = p->kind;
+
+	if (kind && kind <= EVT_KIND_MAX) {
+		cnt_add_to(p->tgid, p->sig, kind - 1, EVT_CNT_SENDS, n);
+		lvl_add(p->tgid, p->sig, kind - 1, n);
+		return;
+	}
+	__sync_fetch_and_add(&p->nsend, n);
+	kind = *(volatile __u8 *)&p->kind;
+	if (kind && kind <= EVT_KIND_MAX)
+		pend_sends_flush(p, kind - 1);
 }
 
 /* A sending syscall returned: its cost goes to the kind its object is
@@ -33,10 +57,10 @@ static __always_inline void send_done(struct tstate *t, __u64 now, __u8 op)
 	if (!key)
 		return;
 	emit_send(t->sc_ts, now, t->sc_nr);
+	/* the send itself was counted where it entered the queue (pend_sent) */
 	if (op == SC_SEND_FD && t->sc_pkind && t->sc_pkind <= EVT_KIND_MAX) {
 		/* known at entry: no lookup */
 		hist_add(t->sc_pkind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
-		cnt_add(t->sc_pkind - 1, EVT_CNT_SENDS, 1);
 		return;
 	}
 	p = bpf_map_lookup_elem(&pendq, &key);
@@ -44,7 +68,6 @@ static __always_inline void send_done(struct tstate *t, __u64 now, __u8 op)
 		return;
 	if (p->kind && p->kind <= EVT_KIND_MAX) {
 		hist_put(p->kind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
-		cnt_add(p->kind - 1, EVT_CNT_SENDS, 1);
 	} else {
 		__u8 kind;
 

@@ -34,7 +34,7 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 		       __u64 end_at)
 {
 	__u64 s0 = 0, late = 0, end = now, total;
-	__u32 kind, cls, waketype = 0;
+	__u32 kind, cls, waketype = 0, n = 0, tg, sg;
 	struct evt_record rec = {};
 	struct kcounters *k;
 
@@ -44,21 +44,35 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 	cls = c->cls;
 	if (kind >= EVT_KIND_MAX)
 		return 0;
-	if (p && p->internal && pend_len(p) && cls == CLS_FD) {
-		/* libevm forwarding a signal from its handler: part of that
-		 * signal's dispatch, not an event of its own */
-		pend_pop(p, c->units);
-		return 0;
-	}
-	if (p && !p->kind) {
-		/* the first consumption from this object by a target: the
-		 * sends that returned before it get their kind */
+	tg = t->tgid;
+	sg = cls == CLS_SIGNAL ? (__u32)(c->key & 0xff) : 0;
+	if (p && p->kind != kind + 1) {
+		/* the first consumption from this object by a target (or
+		 * from an address reused by another kind after a close): the
+		 * sends queued or returned before it get their kind */
 		p->kind = kind + 1;
+		p->tgid = t->tgid;
 		pend_sends_flush(p, kind);
 	}
 	k = kcnt(kind);
-	if (k)
-		k->c[EVT_CNT_COALESCED] += c->coal;
+	if (p && p->internal && cls == CLS_FD) {
+		/* libevm forwarding a signal from its handler: part of that
+		 * signal's dispatch, not an event of its own */
+		n = pend_avail(p, c->units);
+		pend_pop(p, n);
+		lvl_add(tg, sg, kind, -(__s64)n);
+		if (k)
+			kc_add(k, tg, kind, sg, EVT_CNT_FORWARDED, n);
+		if (t->ev_cls == cls && t->ev_obj == c->key)
+			t->ev_cls = CLS_NONE;
+		return 0;
+	}
+	/* signals: sends merged at signal_generate; timerfd: expirations
+	 * merged into one read (no callback of their own: not sends) */
+	if (k && cls != CLS_FD)
+		kc_add(k, tg, kind, sg, EVT_CNT_COALESCED, c->coal);
+	if (cls == CLS_SIGNAL)
+		lvl_add(tg, sg, kind, -(__s64)c->coal); /* taken off the signal's queue */
 	if (t->ev_cls == cls && (cls == CLS_SIGNAL || t->ev_obj == c->key)) {
 		/* the receiver was woken by this event's send */
 		s0 = t->ev_send;
@@ -66,25 +80,37 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 		end = end_at ? end_at : (t->ev_ret ? t->ev_ret : now);
 		waketype = woken_stages(t, kind, end, &rec);
 		t->ev_cls = CLS_NONE;
-		if (p)
+		if (p) {
+			n = pend_avail(p, c->units);
 			pend_pop(p, c->units);
+			lvl_add(tg, sg, kind, -(__s64)n);
+		}
 	} else if (p && pend_len(p)) {
-		/* queued while the receiver was busy: from its own send */
+		/* queued while the receiver was busy: from its own send (a
+		 * send queued after this consumption ended stays queued) */
 		if (cls == CLS_TIMER)
 			late = p->late;
-		s0 = pend_pop(p, c->units);
+		s0 = pend_peek(p);
 		if (!now)
 			now = bpf_ktime_get_ns();
 		end = end_at ? end_at : now;
+		if (s0 <= end) {
+			n = pend_avail(p, c->units);
+			pend_pop(p, c->units);
+			lvl_add(tg, sg, kind, -(__s64)n);
+		}
 	}
 	if (!s0 || s0 > end) {
 		if (k)
-			k->c[EVT_CNT_UNMATCHED] += 1;
+			kc_add(k, tg, kind, sg, EVT_CNT_UNMATCHED, 1);
 		return 0;
 	}
 	if (k) {
-		k->c[EVT_CNT_EVENTS] += 1;
-		k->c[wake_counter(waketype)] += 1;
+		kc_add(k, tg, kind, sg, EVT_CNT_EVENTS, 1);
+		kc_add(k, tg, kind, sg, wake_counter(waketype), 1);
+		/* eventfd: the sends seen that one read took past the first */
+		if (cls == CLS_FD && n > 1)
+			kc_add(k, tg, kind, sg, EVT_CNT_COALESCED, n - 1);
 	}
 	late_stage(kind, cls, late, &rec);
 	total = end - s0;

@@ -17,7 +17,7 @@ int main(void)
 
 		json_object_object_add(o, "name", json_object_new_string(mech_table[m].name));
 		json_object_object_add(o, "label", json_object_new_string(mech_table[m].label));
-		json_object_object_add(o, "traced", json_object_new_boolean(mech_traced(m)));
+		json_object_object_add(o, "traced", json_object_new_boolean(mech_traced(m) && !mech_table[m].traced_only));
 		json_object_object_add(o, "classic", json_object_new_boolean(mech_table[m].classic));
 		json_object_object_add(o, "baseline", json_object_new_boolean(mech_table[m].baseline));
 		json_object_array_add(a, o);

@@ -66,6 +66,27 @@ def check_doc(v, doc, label, out):
     return not errs
 
 
+# The accounting identity (bpf/evtrace.h): per mechanism, sends (+ carried)
+# = the ways they left; timerfd's coalesced expirations are no sends.
+EXITS = ("events", "coalesced", "lost", "rearmed", "forwarded", "default_action", "in_flight")
+
+
+def check_accounting(doc, label, out):
+    """Every mechanism of a report that carries the accounting closes it,
+    recomputed from its counters (not only its "closes" flag)."""
+    mechs = doc.get("mechanisms") if isinstance(doc, dict) else None
+    for name, m in (mechs or {}).items():
+        if not isinstance(m, dict) or "accounting" not in m:
+            continue
+        a = m["accounting"]
+        sends = m.get("sends", 0) + m.get("carried", 0)
+        exits = sum(m.get(k, 0) for k in EXITS if not (name == "timerfd" and k == "coalesced"))
+        terms = ", ".join("%s %d" % (k, m.get(k, 0)) for k in EXITS if m.get(k, 0))
+        if sends != exits or not a.get("closes") or a.get("gap") != sends - exits:
+            out.append("%s: /mechanisms/%s: accounting open: sends %d (+carried %d) vs %s = %d"
+                       % (label, name, m.get("sends", 0), m.get("carried", 0), terms, exits))
+
+
 def check_file(v, kind, path):
     out = []
     try:
@@ -94,6 +115,8 @@ def check_file(v, kind, path):
     except ValueError as e:
         return ["%s: not JSON: %s" % (path, e)]
     check_doc(v, doc, path, out)
+    if kind == "report":
+        check_accounting(doc, path, out)
     return out
 
 

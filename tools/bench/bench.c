@@ -344,12 +344,12 @@ static void run_plan(struct bench_results *r, struct bench_session *sess, struct
 		BENCH_SAME, BENCH_CROSS, BENCH_FLOOD, BENCH_TIMER, BENCH_PACED,
 	};
 
-	p->total = EVT_KIND_MAX;
+	p->total = EVT_KIND_LOAD;
 	for (int s = 0; s < BENCH_NSCEN; s++)
-		for (int k = 0; k < EVT_KIND_MAX; k++)
+		for (int k = 0; k < EVT_KIND_LOAD; k++)
 			p->total += bench_applies(k, s) ? cfg->trials : 0;
 
-	for (int k = 0; k < EVT_KIND_MAX && !bench_interrupted; k++) {
+	for (int k = 0; k < EVT_KIND_LOAD && !bench_interrupted; k++) {
 		progress(p, "syscall census: %s", evt_kind_name(k));
 		bench_census(cfg, k, &r->sc[k]);
 		p->done++;
@@ -358,8 +358,8 @@ static void run_plan(struct bench_results *r, struct bench_session *sess, struct
 		for (size_t j = 0; j < sizeof(scens) / sizeof(scens[0]); j++) {
 			enum bench_scen s = scens[j];
 
-			for (int m = 0; m < EVT_KIND_MAX && !bench_interrupted; m++) {
-				enum evt_kind k = (enum evt_kind)((m + i) % EVT_KIND_MAX);
+			for (int m = 0; m < EVT_KIND_LOAD && !bench_interrupted; m++) {
+				enum evt_kind k = (enum evt_kind)((m + i) % EVT_KIND_LOAD);
 				struct bench_cell *c = &r->cell[k][s];
 				struct bench_trial *t;
 
@@ -458,8 +458,8 @@ static void private_remove(const struct bench_config *cfg, const char *dir)
 /* One line per cross-check row flagged impossible; true if any. */
 static bool report_impossible(const struct bench_cli *c, const struct bench_results *r)
 {
-	struct bench_check ch[EVT_KIND_MAX * BENCH_NSCEN];
-	int n = bench_crosscheck(r, ch, EVT_KIND_MAX * BENCH_NSCEN);
+	struct bench_check ch[EVT_KIND_LOAD * BENCH_NSCEN];
+	int n = bench_crosscheck(r, ch, EVT_KIND_LOAD * BENCH_NSCEN);
 	bool any = false;
 
 	for (int i = 0; i < n && !r->cfg.no_trace; i++) {
@@ -553,14 +553,14 @@ int cmd_bench(int argc, char **argv)
 		ret = 130;
 		goto out;
 	}
-	for (int k = 0; k < EVT_KIND_MAX; k++)
+	for (int k = 0; k < EVT_KIND_LOAD; k++)
 		for (int s = 0; s < BENCH_NSCEN; s++)
 			for (int i = 0; i < r->cell[k][s].n; i++)
 				ok_trials += !r->cell[k][s].t[i].status;
 	if (!ok_trials) {
 		char first[256] = "";
 
-		for (int k = 0; k < EVT_KIND_MAX && !first[0]; k++)
+		for (int k = 0; k < EVT_KIND_LOAD && !first[0]; k++)
 			for (int s = 0; s < BENCH_NSCEN && !first[0]; s++)
 				if (r->cell[k][s].n)
 					snprintf(first, sizeof(first), "%s", r->cell[k][s].t[0].err);

@@ -129,7 +129,7 @@ static const struct {
 	int nrules;
 	int delivered;                  /* the metric BM_DELIVERED stands for */
 	const char *delivered_desc;
-} cplx[EVT_KIND_MAX] = {
+} cplx[EVT_KIND_LOAD] = {
 	[EVT_KIND_SIGNAL] = { 1, "sigaction", 3, RULES(rules_signal), BM_RECV_RATE,
 			      "deliveries/s (a merged standard signal never reaches the receiver)" },
 	[EVT_KIND_SIGWAIT] = { 1, "sigprocmask", 2, RULES(rules_sigwait), BM_RECV_RATE,
@@ -147,7 +147,7 @@ static const struct {
 
 const char *bench_delivered_desc(enum evt_kind k)
 {
-	return (unsigned int)k < EVT_KIND_MAX ? cplx[k].delivered_desc : "?";
+	return (unsigned int)k < EVT_KIND_LOAD ? cplx[k].delivered_desc : "?";
 }
 
 /* --------------------------------------------------------------- series */
@@ -234,7 +234,7 @@ static void ratio_est(const struct bench_results *r, enum evt_kind k, enum bench
 
 double bench_syscalls_derived(enum evt_kind k)
 {
-	return (unsigned int)k < EVT_KIND_MAX ? cplx[k].derived : 0;
+	return (unsigned int)k < EVT_KIND_LOAD ? cplx[k].derived : 0;
 }
 
 void bench_complexity_of(const struct bench_results *r, enum evt_kind k,
@@ -677,7 +677,7 @@ int bench_crosscheck(const struct bench_results *r, struct bench_check *out, int
 	static const enum bench_scen scens[] = { BENCH_SAME, BENCH_CROSS, BENCH_TIMER, BENCH_PACED };
 	int n = 0;
 
-	for (int k = 0; k < EVT_KIND_MAX; k++) {
+	for (int k = 0; k < EVT_KIND_LOAD; k++) {
 		for (size_t j = 0; j < sizeof(scens) / sizeof(scens[0]); j++) {
 			enum bench_scen s = scens[j];
 			const struct bench_cell *cell = &r->cell[k][s];

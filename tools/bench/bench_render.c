@@ -195,7 +195,7 @@ static enum bench_scen lat_scen(enum evt_kind k)
 
 /* Row order: the table's four, the sigwait path beside the signal, the
  * baseline last. */
-static const enum evt_kind row_order[EVT_KIND_MAX] = {
+static const enum evt_kind row_order[EVT_KIND_LOAD] = {
 	EVT_KIND_SIGNAL, EVT_KIND_SIGWAIT, EVT_KIND_EVENTFD, EVT_KIND_TIMERFD,
 	EVT_KIND_SIGNALFD, EVT_KIND_PIPE,
 };
@@ -205,7 +205,7 @@ static void build_latency(const struct bench_results *r, struct tbl *t)
 	tbl_head(t, 9, "mechanism", "1 CPU p50", "p99", "dominant", "2 CPUs p50", "p99",
 		 "dominant", "sender 1 CPU", "sender 2 CPUs");
 	t->left[3] = t->left[6] = true;
-	for (int i = 0; i < EVT_KIND_MAX; i++) {
+	for (int i = 0; i < EVT_KIND_LOAD; i++) {
 		enum evt_kind k = row_order[i];
 		int row = tbl_row(t);
 		char x[24];
@@ -243,7 +243,7 @@ static void build_cost(const struct bench_results *r, struct tbl *t)
 {
 	tbl_head(t, 8, "mechanism", "delivered/s", "wakeups/s", "coalesced", "lost",
 		 "CPU/event", "syscalls/event", "complexity");
-	for (int i = 0; i < EVT_KIND_MAX; i++) {
+	for (int i = 0; i < EVT_KIND_LOAD; i++) {
 		enum evt_kind k = row_order[i];
 		struct bench_complexity c;
 		int row = tbl_row(t);
@@ -373,7 +373,7 @@ static int count_failed(const struct bench_results *r, char *first, size_t len)
 	int failed = 0;
 
 	first[0] = '\0';
-	for (int k = 0; k < EVT_KIND_MAX; k++)
+	for (int k = 0; k < EVT_KIND_LOAD; k++)
 		for (int s = 0; s < BENCH_NSCEN; s++)
 			for (int i = 0; i < r->cell[k][s].n; i++)
 				if (r->cell[k][s].t[i].status) {
@@ -508,7 +508,7 @@ static void cost_legend(FILE *f, const struct bench_results *r, bool md)
 
 static void rules_list(FILE *f, const struct bench_results *r, bool md)
 {
-	for (int i = 0; i < EVT_KIND_MAX; i++) {
+	for (int i = 0; i < EVT_KIND_LOAD; i++) {
 		enum evt_kind k = row_order[i];
 		struct bench_complexity c;
 
@@ -531,9 +531,9 @@ static void rules_list(FILE *f, const struct bench_results *r, bool md)
 static void print_all(FILE *f, const struct bench_results *r, bool md)
 {
 	struct bench_claim_result cl[BENCH_MAX_CLAIMS];
-	struct bench_check ch[EVT_KIND_MAX * BENCH_NSCEN];
+	struct bench_check ch[EVT_KIND_LOAD * BENCH_NSCEN];
 	int ncl = bench_claims_eval(r, cl, BENCH_MAX_CLAIMS);
-	int nch = bench_crosscheck(r, ch, EVT_KIND_MAX * BENCH_NSCEN);
+	int nch = bench_crosscheck(r, ch, EVT_KIND_LOAD * BENCH_NSCEN);
 	struct tbl *t = calloc(1, sizeof(*t));
 	int failed, bad = 0, hold = 0, contra = 0, und = 0;
 	char first[320];
@@ -702,7 +702,7 @@ static struct json_object *trial_json(const struct bench_trial *t)
 			if (t->st[s].count)
 				json_object_object_add(st, evt_stage_name(s), hist_summary_to_json(&t->st[s]));
 		json_object_object_add(k, "stages", st);
-		for (int i = 0; i < EVT_KIND_MAX; i++)
+		for (int i = 0; i < EVT_KIND_LOAD; i++)
 			if (t->other_events[i])
 				json_object_object_add(other, evt_kind_name(i),
 						       json_object_new_int64((int64_t)t->other_events[i]));
@@ -789,9 +789,9 @@ static struct json_object *row_json(const struct bench_results *r, enum evt_kind
 struct json_object *bench_to_json(const struct bench_results *r)
 {
 	struct bench_claim_result cl[BENCH_MAX_CLAIMS];
-	struct bench_check ch[EVT_KIND_MAX * BENCH_NSCEN];
+	struct bench_check ch[EVT_KIND_LOAD * BENCH_NSCEN];
 	int ncl = bench_claims_eval(r, cl, BENCH_MAX_CLAIMS);
-	int nch = bench_crosscheck(r, ch, EVT_KIND_MAX * BENCH_NSCEN);
+	int nch = bench_crosscheck(r, ch, EVT_KIND_LOAD * BENCH_NSCEN);
 	struct json_object *o = json_object_new_object();
 	struct json_object *set = json_object_new_object();
 	struct json_object *counts = json_object_new_object();
@@ -837,7 +837,7 @@ struct json_object *bench_to_json(const struct bench_results *r)
 	json_object_object_add(set, "elapsed_s", json_object_new_double(r->elapsed_s));
 	json_object_object_add(o, "settings", set);
 
-	for (int i = 0; i < EVT_KIND_MAX; i++)
+	for (int i = 0; i < EVT_KIND_LOAD; i++)
 		json_object_array_add(rows, row_json(r, row_order[i]));
 	json_object_object_add(o, "rows", rows);
 

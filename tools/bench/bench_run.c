@@ -616,7 +616,7 @@ void bench_run_trial(struct bench_session *s, enum evt_kind k, enum bench_scen s
 	t->traced = true;
 	memcpy(t->cnt, s->rep->kind[k].counters, sizeof(t->cnt));
 	memcpy(t->st, s->rep->kind[k].sum, sizeof(t->st));
-	for (int i = 0; i < EVT_KIND_MAX; i++)
+	for (int i = 0; i < EVT_KIND_LOAD; i++)
 		if (i != (int)k)
 			t->other_events[i] = s->rep->kind[i].counters[EVT_CNT_EVENTS];
 	if (s->rep->settings.attach_mode[0])

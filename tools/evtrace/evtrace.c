@@ -89,6 +89,7 @@ struct cli {
 	const char *perfetto_path;
 	bool no_dispatch, quiet, timestamps;
 	enum report_unit unit;
+	bool per_process;               /* -P */
 	int verbose;
 	/* attach */
 	pid_t pid;
@@ -178,6 +179,7 @@ static const struct argp_option common_options[] = {
 	{ "milliseconds", 'm', NULL, 0, "Text in milliseconds", 1 },
 	{ "microseconds", 'u', NULL, 0, "Text in microseconds (default: each number in its unit, 830ns, 4.52us, 1.20ms; JSON is always ns)", 1 },
 	{ "quiet", 'q', NULL, 0, "No progress lines: only the report and errors", 1 },
+	{ "per-process", 'P', NULL, 0, "Counters per process too (\"processes\": pid, comm, mechanisms; their stages from per-event records)", 1 },
 	{ "verbose", 'v', NULL, 0, "Print the tracer's choices (attach mode, fallbacks), libbpf's warnings and the ids of our BPF programs; -vv: libbpf's debug output too", 1 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 1 },
 	{ 0 },
@@ -209,6 +211,7 @@ static const struct { int key; size_t off; } path_opts[] = {
 static const struct { int key; size_t off; } flag_opts[] = {
 	{ 'T', offsetof(struct cli, timestamps) },
 	{ OPT_NO_DISPATCH, offsetof(struct cli, no_dispatch) },
+	{ 'P', offsetof(struct cli, per_process) },
 	{ 'q', offsetof(struct cli, quiet) },
 };
 
@@ -1007,6 +1010,7 @@ static void tracer_opts_from(const struct session *s, struct tracer_opts *opts)
 	opts->events_file = s->out.events ? outfile_stream(s->out.events) : NULL;
 	opts->btf_path = s->c->btf_path;
 	opts->no_dispatch = s->c->no_dispatch;
+	opts->per_process = s->c->per_process;
 	opts->verbose = s->c->verbose;
 	opts->send_records = s->out.perfetto != NULL;
 }

@@ -441,6 +441,31 @@ static void stage_table(FILE *f, enum evt_kind k, const struct evtrace_kind_repo
 	fputs("</table>\n", f);
 }
 
+/* Whether any event of the kind has a stage of its own to draw. */
+static bool stage_split(const struct evtrace_kind_report *kr)
+{
+	for (size_t i = 0; i < NPARTS; i++)
+		if (kr->sum[share_parts[i].s].count)
+			return true;
+	return false;
+}
+
+/* The accounting identity (report_accounting), as the text report says it. */
+static void accounting_line(FILE *f, const struct evtrace_report *r, enum evt_kind k)
+{
+	struct report_accounting a;
+	char terms[256];
+
+	report_accounting(r, k, &a);
+	fprintf(f, "<p class=\"accounting%s\" data-closes=\"%s\">accounting: sends %llu %s ",
+		a.closes ? "" : " bad", a.closes ? "yes" : "no", (unsigned long long)a.sends,
+		a.closes ? "=" : "vs");
+	esc(f, report_accounting_terms(r->kind[k].counters, k, terms, sizeof(terms)));
+	if (!a.closes)
+		fprintf(f, " (OPEN: gap %lld)", (long long)a.gap);
+	fputs("</p>\n", f);
+}
+
 static void mechanism_section(FILE *f, const struct evtrace_report *r, enum evt_kind k)
 {
 	const struct evtrace_kind_report *kr = &r->kind[k];
@@ -466,8 +491,13 @@ static void mechanism_section(FILE *f, const struct evtrace_report *r, enum evt_
 		cdf_svg(f, k, &kr->hist[EVT_STAGE_TOTAL], tot);
 		fputs("<h3>Where the time goes</h3>\n", f);
 		stage_shares(kr, share, means);
-		shares_svg(f, evt_kind_name(k), share, means);
+		if (stage_split(kr))
+			shares_svg(f, evt_kind_name(k), share, means);
+		else
+			fputs("<p class=\"note\">No stage split: every event was queued while its "
+			      "receiver ran (no wakeup of its own) and no dispatch was measured.</p>\n", f);
 	}
+	accounting_line(f, r, k);
 	stage_table(f, k, kr);
 	fputs("</section>\n", f);
 }
@@ -500,7 +530,7 @@ int html_report(FILE *f, const struct evtrace_report *r)
 
 /* ------------------------------------------------------------- a bench */
 
-static const enum evt_kind bench_rows[EVT_KIND_MAX] = {
+static const enum evt_kind bench_rows[EVT_KIND_LOAD] = {
 	EVT_KIND_SIGNAL, EVT_KIND_SIGWAIT, EVT_KIND_EVENTFD, EVT_KIND_TIMERFD,
 	EVT_KIND_SIGNALFD, EVT_KIND_PIPE,
 };
@@ -631,12 +661,12 @@ static void latency_svg(FILE *f, const struct bench_results *r)
 		{ "1 CPU", "#1f5fa8" }, { "2 CPUs", "#e07b00" },
 	};
 	const int row = 26, top = 8, ml = 150, w = 680;
-	struct bench_est e[EVT_KIND_MAX][2];
+	struct bench_est e[EVT_KIND_LOAD][2];
 	double vmin = INFINITY, vmax = 0;
 	struct logaxis a;
-	int h = top + EVT_KIND_MAX * row + 40;
+	int h = top + EVT_KIND_LOAD * row + 40;
 
-	for (int i = 0; i < EVT_KIND_MAX; i++) {
+	for (int i = 0; i < EVT_KIND_LOAD; i++) {
 		enum evt_kind k = bench_rows[i];
 
 		for (int j = 0; j < 2; j++) {
@@ -658,8 +688,8 @@ static void latency_svg(FILE *f, const struct bench_results *r)
 	fputs("<h2>Kernel latency per mechanism</h2>\n", f);
 	fprintf(f, "<svg class=\"latency\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "role=\"img\" aria-label=\"kernel total p50 per mechanism\">\n", w, h, w, h);
-	logaxis_grid(f, &a, top, top + EVT_KIND_MAX * row, decade_ns);
-	for (int i = 0; i < EVT_KIND_MAX; i++) {
+	logaxis_grid(f, &a, top, top + EVT_KIND_LOAD * row, decade_ns);
+	for (int i = 0; i < EVT_KIND_LOAD; i++) {
 		enum evt_kind k = bench_rows[i];
 		double y = top + i * row + row / 2.0;
 

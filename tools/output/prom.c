@@ -98,6 +98,12 @@ static const struct {
 	{ "evtrace_lost_total", EVT_CNT_LOST, "Events seen sent that the tracer could not follow." },
 	{ "evtrace_unmatched_total", EVT_CNT_UNMATCHED, "Consumptions with no send seen." },
 	{ "evtrace_sends_total", EVT_CNT_SENDS, "Sending syscalls or timer expiries seen." },
+	{ "evtrace_rearmed_total", EVT_CNT_REARMED,
+	  "timerfd expiries never read, dropped by re-arming the timer." },
+	{ "evtrace_forwarded_total", EVT_CNT_FORWARDED,
+	  "Writes of libevm's own signal forwarding (part of a signal's dispatch)." },
+	{ "evtrace_default_action_total", EVT_CNT_DEFAULT,
+	  "Signals taken by their default action or ignored at delivery." },
 };
 
 static const struct {
@@ -116,6 +122,49 @@ static void scalar(FILE *f, bool om, const char *name, const char *type, const c
 	fprintf(f, "%s %.10g\n", name, v);
 }
 
+/* A process's comm as a label value (quotes, backslashes and newlines
+ * escaped, as the text format wants). */
+static void comm_label(FILE *f, const char *comm, size_t len)
+{
+	for (size_t i = 0; i < len && comm[i]; i++) {
+		if (comm[i] == '"' || comm[i] == '\\')
+			fputc('\\', f);
+		if (comm[i] == '\n')
+			fputs("\\n", f);
+		else
+			fputc(comm[i], f);
+	}
+}
+
+/* One counter c of every active kind: per process with -P (pid and comm
+ * labels), else per kind. */
+static void counter_series(FILE *f, const struct evtrace_report *r, const bool *active,
+			   const char *name, enum evt_counter c, const char *wake)
+{
+	for (int k = 0; k < EVT_KIND_MAX; k++) {
+		if (!active[k])
+			continue;
+		if (!r->per_process) {
+			fprintf(f, "%s{mechanism=\"%s\"", name, evt_kind_name(k));
+			if (wake)
+				fprintf(f, ",wake=\"%s\"", wake);
+			fprintf(f, "} %llu\n", (unsigned long long)r->kind[k].counters[c]);
+			continue;
+		}
+		for (int i = 0; i < r->nprocs; i++) {
+			const struct evtrace_proc_report *p = &r->procs[i];
+
+			fprintf(f, "%s{mechanism=\"%s\",pid=\"%d\",comm=\"", name, evt_kind_name(k),
+				p->pid);
+			comm_label(f, p->comm, sizeof(p->comm));
+			fputc('"', f);
+			if (wake)
+				fprintf(f, ",wake=\"%s\"", wake);
+			fprintf(f, "} %llu\n", (unsigned long long)p->counters[k][c]);
+		}
+	}
+}
+
 int prom_write(FILE *f, const struct evtrace_report *r, bool om)
 {
 	bool active[EVT_KIND_MAX];
@@ -130,22 +179,22 @@ int prom_write(FILE *f, const struct evtrace_report *r, bool om)
 			histogram(f, evt_kind_name(k), evt_stage_name(s), &r->kind[k].hist[s]);
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		family(f, om, counters[i].name, "counter", NULL, counters[i].help);
-		for (int k = 0; k < EVT_KIND_MAX; k++)
-			if (active[k])
-				fprintf(f, "%s{mechanism=\"%s\"} %llu\n", counters[i].name, evt_kind_name(k),
-					(unsigned long long)r->kind[k].counters[counters[i].c]);
+		counter_series(f, r, active, counters[i].name, counters[i].c, NULL);
 	}
+	family(f, om, "evtrace_in_flight", "gauge", NULL,
+	       "Sends not yet consumed when the metrics were taken.");
+	counter_series(f, r, active, "evtrace_in_flight", EVT_CNT_IN_FLIGHT, NULL);
 	family(f, om, "evtrace_wakes_total", "counter", NULL,
 	       "Receivers woken on the sender's CPU, on another, or already running.");
-	for (int k = 0; k < EVT_KIND_MAX; k++)
-		for (size_t i = 0; i < sizeof(wakes) / sizeof(wakes[0]) && active[k]; i++)
-			fprintf(f, "evtrace_wakes_total{mechanism=\"%s\",wake=\"%s\"} %llu\n",
-				evt_kind_name(k), wakes[i].name,
-				(unsigned long long)r->kind[k].counters[wakes[i].c]);
+	for (size_t i = 0; i < sizeof(wakes) / sizeof(wakes[0]); i++)
+		counter_series(f, r, active, "evtrace_wakes_total", wakes[i].c, wakes[i].name);
 	scalar(f, om, "evtrace_ringbuf_records_total", "counter", NULL,
 	       "Per-event records written to the ring buffer.", (double)r->ringbuf_records);
 	scalar(f, om, "evtrace_ringbuf_dropped_total", "counter", NULL,
 	       "Per-event records dropped: the ring buffer was full.", (double)r->ringbuf_dropped);
+	scalar(f, om, "evtrace_untraced_wakeups_total", "counter", NULL,
+	       "Waits that returned ready after a wakeup by no channel evtrace follows.",
+	       (double)r->untraced_wakeups);
 	scalar(f, om, "evtrace_missed_runs_total", "counter", NULL,
 	       "BPF program runs the kernel skipped (another program ran on that CPU).",
 	       (double)r->missed_runs);

@@ -65,7 +65,73 @@ static const struct {
 	{ EVT_CNT_UNMATCHED, "unmatched", true },
 	{ EVT_CNT_COALESCED, "coalesced", true },
 	{ EVT_CNT_SENDS, "sends", false },
+	{ EVT_CNT_REARMED, "rearmed", false },
+	{ EVT_CNT_FORWARDED, "forwarded", false },
+	{ EVT_CNT_DEFAULT, "default_action", false },
+	{ EVT_CNT_IN_FLIGHT, "in_flight", false },
+	{ EVT_CNT_CARRIED, "carried", false },
 };
+
+/* The ways a send leaves its queue, in the order the accounting lists them
+ * (bpf/evtrace.h: the identity). */
+static const struct {
+	enum evt_counter c;
+	const char *label;
+} exit_terms[] = {
+	{ EVT_CNT_EVENTS, "events" },
+	{ EVT_CNT_COALESCED, "coalesced" },
+	{ EVT_CNT_LOST, "lost" },
+	{ EVT_CNT_REARMED, "rearmed" },
+	{ EVT_CNT_FORWARDED, "forwarded" },
+	{ EVT_CNT_DEFAULT, "default_action" },
+	{ EVT_CNT_IN_FLIGHT, "in_flight" },
+};
+
+/* Whether the term c counts sends for kind k: timerfd's coalesced
+ * expirations are overruns found at the read, with no callback of their
+ * own (no send). */
+static bool exit_term_counts(enum evt_kind k, enum evt_counter c)
+{
+	return !(k == EVT_KIND_TIMERFD && c == EVT_CNT_COALESCED);
+}
+
+void report_accounting(const struct evtrace_report *r, enum evt_kind k,
+		       struct report_accounting *a)
+{
+	report_accounting_of(r->kind[k].counters, k, a);
+}
+
+const char *report_signal_name(int signo, char *buf, size_t len)
+{
+	static const char *const names[32] = {
+		[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
+		[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
+		[11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM",
+		[15] = "SIGTERM", [16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT",
+		[19] = "SIGSTOP", [20] = "SIGTSTP", [21] = "SIGTTIN", [22] = "SIGTTOU",
+		[23] = "SIGURG", [24] = "SIGXCPU", [25] = "SIGXFSZ", [26] = "SIGVTALRM",
+		[27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO", [30] = "SIGPWR", [31] = "SIGSYS",
+	};
+
+	if (signo > 0 && signo < 32)
+		snprintf(buf, len, "%s", names[signo]);
+	else if (signo >= 32 && signo < EVTRACE_NSIG)
+		snprintf(buf, len, "SIG%d", signo); /* glibc's SIGRTMIN moves: the number */
+	else
+		snprintf(buf, len, "SIG?");
+	return buf;
+}
+
+void report_accounting_of(const uint64_t *c, enum evt_kind k, struct report_accounting *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->sends = c[EVT_CNT_SENDS] + c[EVT_CNT_CARRIED];
+	for (size_t i = 0; i < sizeof(exit_terms) / sizeof(exit_terms[0]); i++)
+		if (exit_term_counts(k, exit_terms[i].c))
+			a->accounted += c[exit_terms[i].c];
+	a->gap = (int64_t)a->sends - (int64_t)a->accounted;
+	a->closes = a->gap == 0;
+}
 
 static const struct {
 	enum evt_counter c;
@@ -168,6 +234,13 @@ int evt_stage_from_name(const char *name)
 	return -EINVAL;
 }
 
+bool report_kind_measured(const struct evtrace_report *r, enum evt_kind k)
+{
+	const struct evtrace_kind_report *kr = &r->kind[k];
+
+	return kr->sum[EVT_STAGE_TOTAL].count || kr->hist[EVT_STAGE_TOTAL].count;
+}
+
 bool report_kind_active(const struct evtrace_report *r, enum evt_kind k)
 {
 	const struct evtrace_kind_report *kr = &r->kind[k];
@@ -193,14 +266,37 @@ void report_summarize(struct evtrace_report *r)
 void report_merge(struct evtrace_report *dst, const struct evtrace_report *src)
 {
 	for (int k = 0; k < EVT_KIND_MAX; k++) {
+		uint64_t *dc = dst->kind[k].counters;
+		const uint64_t *sc = src->kind[k].counters;
+		uint64_t carried = dc[EVT_CNT_CARRIED];
+		bool first = !report_kind_active(dst, k);
+
 		for (int c = 0; c < EVT_CNT_MAX; c++)
-			dst->kind[k].counters[c] += src->kind[k].counters[c];
+			dc[c] += sc[c];
+		/* consecutive parts: in flight at the end of the last one,
+		 * carried in at the start of the first */
+		dc[EVT_CNT_IN_FLIGHT] = sc[EVT_CNT_IN_FLIGHT];
+		dc[EVT_CNT_CARRIED] = first ? sc[EVT_CNT_CARRIED] : carried;
 		for (int s = 0; s < EVT_STAGE_MAX; s++)
 			hist_merge(&dst->kind[k].hist[s], &src->kind[k].hist[s]);
 	}
+	for (int k = 0; k < EVT_KIND_MAX; k++)
+		for (int s = 0; s < EVTRACE_NSIG; s++)
+			for (int c = 0; c < EVT_CNT_MAX; c++)
+				dst->by_signal[k][s][c] = c == EVT_CNT_IN_FLIGHT ?
+					src->by_signal[k][s][c] :
+					dst->by_signal[k][s][c] + src->by_signal[k][s][c];
+	if (src->nprocs) {
+		/* the processes of the latest part (a cumulative report's) */
+		dst->nprocs = src->nprocs;
+		dst->procs_left_out = src->procs_left_out;
+		memcpy(dst->procs, src->procs, sizeof(dst->procs));
+	}
+	dst->per_process = dst->per_process || src->per_process;
 	dst->ringbuf_records += src->ringbuf_records;
 	dst->ringbuf_dropped += src->ringbuf_dropped;
 	dst->missed_runs += src->missed_runs;
+	dst->untraced_wakeups += src->untraced_wakeups;
 	dst->settings.duration_s += src->settings.duration_s;
 	/* the conditions of the latest part describe the whole */
 	if (src->settings.attach_mode[0])
@@ -223,10 +319,26 @@ void report_diff(struct evtrace_report *out, const struct evtrace_report *cur,
 	out->ringbuf_records = sub0(cur->ringbuf_records, prev->ringbuf_records);
 	out->ringbuf_dropped = sub0(cur->ringbuf_dropped, prev->ringbuf_dropped);
 	out->missed_runs = sub0(cur->missed_runs, prev->missed_runs);
+	out->untraced_wakeups = sub0(cur->untraced_wakeups, prev->untraced_wakeups);
+	for (int k = 0; k < EVT_KIND_MAX; k++)
+		for (int s = 0; s < EVTRACE_NSIG; s++)
+			for (int c = 0; c < EVT_CNT_MAX; c++)
+				out->by_signal[k][s][c] = c == EVT_CNT_IN_FLIGHT ?
+					cur->by_signal[k][s][c] :
+					sub0(cur->by_signal[k][s][c], prev->by_signal[k][s][c]);
+	/* the processes so far (their parts are not split per interval) */
+	out->per_process = cur->per_process;
+	out->nprocs = cur->nprocs;
+	out->procs_left_out = cur->procs_left_out;
+	memcpy(out->procs, cur->procs, sizeof(out->procs));
 	for (int k = 0; k < EVT_KIND_MAX; k++) {
 		for (int c = 0; c < EVT_CNT_MAX; c++)
 			out->kind[k].counters[c] = sub0(cur->kind[k].counters[c],
 							prev->kind[k].counters[c]);
+		/* levels, not sums: in flight now, and at the interval's start */
+		out->kind[k].counters[EVT_CNT_IN_FLIGHT] = cur->kind[k].counters[EVT_CNT_IN_FLIGHT];
+		out->kind[k].counters[EVT_CNT_CARRIED] = cur->kind[k].counters[EVT_CNT_CARRIED] +
+							  prev->kind[k].counters[EVT_CNT_IN_FLIGHT];
 		for (int s = 0; s < EVT_STAGE_MAX; s++) {
 			const struct loghist *a = &cur->kind[k].hist[s], *b = &prev->kind[k].hist[s];
 			struct loghist *h = &out->kind[k].hist[s];
@@ -308,6 +420,8 @@ static void print_settings(FILE *f, const struct evtrace_report *r)
 		r->ringbuf_dropped ? "  <- per-event records were lost" : "");
 	fprintf(f, "  %-13s %llu%s\n", "missed runs", (unsigned long long)r->missed_runs,
 		r->missed_runs ? "  <- BPF runs skipped by the kernel: some events may be unmatched" : "");
+	fprintf(f, "  %-13s %llu%s\n", "untraced", (unsigned long long)r->untraced_wakeups,
+		r->untraced_wakeups ? " wakeups of a wait by channels evtrace does not follow" : "");
 }
 
 #undef ESC
@@ -352,6 +466,103 @@ static void print_stage_row(FILE *f, const char *label, const struct hist_summar
 		fmt_ns((double)h->max, u, v[5], sizeof(v[5])), fmt_ns(h->mean, u, v[6], sizeof(v[6])));
 }
 
+const char *report_accounting_terms(const uint64_t *c, enum evt_kind k, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(exit_terms) / sizeof(exit_terms[0]) && n < len; i++) {
+		uint64_t v = c[exit_terms[i].c];
+
+		if (!exit_term_counts(k, exit_terms[i].c) ||
+		    (!v && exit_terms[i].c != EVT_CNT_EVENTS))
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %llu", n ? " + " : "",
+				      exit_terms[i].label, (unsigned long long)v);
+	}
+	return buf;
+}
+
+/* One line: the sends and the ways they left, and whether they add up. */
+static void print_accounting_of(FILE *f, const uint64_t *c, enum evt_kind k)
+{
+	struct report_accounting a;
+	char terms[256];
+
+	report_accounting_of(c, k, &a);
+	if (a.closes)
+		fprintf(f, "  accounting: sends %llu", (unsigned long long)c[EVT_CNT_SENDS]);
+	else
+		fprintf(f, "  accounting OPEN (gap %+lld): sends %llu", (long long)a.gap,
+			(unsigned long long)c[EVT_CNT_SENDS]);
+	if (c[EVT_CNT_CARRIED])
+		fprintf(f, " + carried %llu", (unsigned long long)c[EVT_CNT_CARRIED]);
+	fprintf(f, " %s %s", a.closes ? "=" : "vs", report_accounting_terms(c, k, terms, sizeof(terms)));
+	fputs(a.closes ? "  (closes)\n" : "  <- some sends left no trace\n", f);
+	if (c[EVT_CNT_UNMATCHED])
+		fprintf(f, "  unmatched %llu: consumed with no send seen (sent before the trace, "
+			"or by a process outside it)\n", (unsigned long long)c[EVT_CNT_UNMATCHED]);
+}
+
+static void print_accounting(FILE *f, const struct evtrace_report *r, enum evt_kind k)
+{
+	print_accounting_of(f, r->kind[k].counters, k);
+}
+
+static bool counters_any(const uint64_t *c)
+{
+	for (int i = 0; i < EVT_CNT_MAX; i++)
+		if (c[i])
+			return true;
+	return false;
+}
+
+/* The signal kinds, by signal number: one line each. */
+static void print_by_signal(FILE *f, const struct evtrace_report *r, enum evt_kind k)
+{
+	char name[16];
+
+	for (int s = 1; s < EVTRACE_NSIG; s++) {
+		const uint64_t *c = r->by_signal[k][s];
+		struct report_accounting a;
+
+		if (!counters_any(c))
+			continue;
+		report_accounting_of(c, k, &a);
+		fprintf(f, "  %-10s events %llu, coalesced %llu, lost %llu, unmatched %llu, sends %llu%s\n",
+			report_signal_name(s, name, sizeof(name)), (unsigned long long)c[EVT_CNT_EVENTS],
+			(unsigned long long)c[EVT_CNT_COALESCED], (unsigned long long)c[EVT_CNT_LOST],
+			(unsigned long long)c[EVT_CNT_UNMATCHED], (unsigned long long)c[EVT_CNT_SENDS],
+			a.closes ? "" : "  (accounting open)");
+	}
+}
+
+/* -P: each process, its kinds in one line each and their accounting. */
+static void print_procs(FILE *f, const struct evtrace_report *r)
+{
+	fprintf(f, "\nprocesses (%d%s)\n", r->nprocs, r->procs_left_out ? ", more left out" : "");
+	for (int i = 0; i < r->nprocs; i++) {
+		const struct evtrace_proc_report *p = &r->procs[i];
+
+		fprintf(f, "  pid %d (%s)\n", p->pid, p->comm);
+		for (int k = 0; k < EVT_KIND_MAX; k++) {
+			const uint64_t *c = p->counters[k];
+
+			if (!counters_any(c))
+				continue;
+			fprintf(f, "  %-9s events %llu, coalesced %llu, lost %llu, unmatched %llu, "
+				"total p50 %llu ns\n", evt_kind_name(k),
+				(unsigned long long)c[EVT_CNT_EVENTS], (unsigned long long)c[EVT_CNT_COALESCED],
+				(unsigned long long)c[EVT_CNT_LOST], (unsigned long long)c[EVT_CNT_UNMATCHED],
+				(unsigned long long)p->sum[k][EVT_STAGE_TOTAL].p50);
+			print_accounting_of(f, c, k);
+		}
+	}
+	if (r->procs_left_out)
+		fprintf(f, "  %llu more processes, in the totals above but not listed\n",
+			(unsigned long long)r->procs_left_out);
+}
+
 static void print_kind(FILE *f, const struct evtrace_report *r, enum evt_kind k,
 		       enum report_unit u)
 {
@@ -364,6 +575,8 @@ static void print_kind(FILE *f, const struct evtrace_report *r, enum evt_kind k,
 		(unsigned long long)c[EVT_CNT_EVENTS], (unsigned long long)c[EVT_CNT_COALESCED],
 		(unsigned long long)c[EVT_CNT_LOST], (unsigned long long)c[EVT_CNT_UNMATCHED],
 		(unsigned long long)c[EVT_CNT_SENDS]);
+	print_accounting(f, r, k);
+	print_by_signal(f, r, k);
 	fprintf(f, "  wakes: same CPU %llu, cross CPU %llu, none needed %llu\n",
 		(unsigned long long)c[EVT_CNT_WAKE_SAME], (unsigned long long)c[EVT_CNT_WAKE_CROSS],
 		(unsigned long long)c[EVT_CNT_WAKE_NONE]);
@@ -385,6 +598,25 @@ static void print_kind(FILE *f, const struct evtrace_report *r, enum evt_kind k,
 		fprintf(f, "  (no total measured: no histogram)\n");
 }
 
+/* What the accounting's terms mean, once under the kinds. */
+static void print_legend(FILE *f, const struct evtrace_report *r)
+{
+	fputs("\naccounting: every send seen (a sending syscall, a signal generated, a timer\n"
+	      "  expiry) leaves its queue one way: an event (consumed: a read, a sigwait,\n"
+	      "  a handler run), coalesced (merged into another event), lost (seen, not\n"
+	      "  followed), rearmed (timerfd: an expiry no read took, dropped by\n"
+	      "  timerfd_settime; a loop that only re-arms consumes its timer this way),\n"
+	      "  forwarded (libevm's own handler writing its signal on: part of that\n"
+	      "  signal's dispatch), default_action (a signal with no handler), or in_flight\n"
+	      "  (still queued when collected: an fd never read again, a process gone);\n"
+	      "  timerfd's coalesced expirations are overruns with no callback of their own.\n"
+	      "  An expiry or write observed only through epoll, never read, stays in\n"
+	      "  flight or is re-armed: it is not counted as an event.\n", f);
+	if (!strcmp(r->settings.mode, "system"))
+		fputs("  -a: unmatched events were sent before the trace started or by a send\n"
+		      "  evtrace did not see (another process's write to a pipe it shares).\n", f);
+}
+
 void report_print_text(FILE *f, const struct evtrace_report *r)
 {
 	report_print_text_unit(f, r, REPORT_UNIT_HUMAN);
@@ -403,10 +635,22 @@ void report_print_text_unit(FILE *f, const struct evtrace_report *r, enum report
 	}
 	if (!any)
 		fprintf(f, "\nno events of any traced kind were seen\n");
+	if (r->per_process)
+		print_procs(f, r);
+	if (any)
+		print_legend(f, r);
 	fflush(f);
 }
 
 /* ------------------------------------------------------------------ JSON */
+
+static const char *counter_key(enum evt_counter c)
+{
+	for (size_t i = 0; i < sizeof(counter_keys) / sizeof(counter_keys[0]); i++)
+		if (counter_keys[i].c == c)
+			return counter_keys[i].key;
+	return "?";
+}
 
 static void add_u64(struct json_object *o, const char *k, uint64_t v)
 {
@@ -432,28 +676,112 @@ static struct json_object *buckets_to_json(const struct loghist *h)
 	return a;
 }
 
-static struct json_object *kind_to_json(const struct evtrace_report *r, enum evt_kind k)
+/* {"sends": N, "accounted": N, "gap": N, "closes": B, "terms": [names]}:
+ * the identity's two sides (sends + carried; the sum of the terms). */
+static struct json_object *accounting_to_json(const uint64_t *c, enum evt_kind k)
 {
-	const struct evtrace_kind_report *kr = &r->kind[k];
+	struct json_object *o = json_object_new_object(), *terms = json_object_new_array();
+	struct report_accounting a;
+
+	report_accounting_of(c, k, &a);
+	add_u64(o, "sends", a.sends);
+	add_u64(o, "accounted", a.accounted);
+	json_object_object_add(o, "gap", json_object_new_int64(a.gap));
+	json_object_object_add(o, "closes", json_object_new_boolean(a.closes));
+	for (size_t i = 0; i < sizeof(exit_terms) / sizeof(exit_terms[0]); i++)
+		if (exit_term_counts(k, exit_terms[i].c))
+			json_object_array_add(terms, json_object_new_string(
+				counter_key(exit_terms[i].c)));
+	json_object_object_add(o, "terms", terms);
+	return o;
+}
+
+/* A mechanism object from its counters and stage summaries (total: the
+ * histogram for "total_buckets", or NULL). */
+static struct json_object *mech_to_json(const uint64_t *c, const struct hist_summary *sum,
+					const struct loghist *total, enum evt_kind k)
+{
 	struct json_object *o = json_object_new_object();
 	struct json_object *stages = json_object_new_object();
 	struct json_object *wakes = json_object_new_object();
 
 	for (size_t i = 0; i < sizeof(counter_keys) / sizeof(counter_keys[0]); i++)
-		add_u64(o, counter_keys[i].key, kr->counters[counter_keys[i].c]);
+		add_u64(o, counter_keys[i].key, c[counter_keys[i].c]);
 	for (int s = 0; s < EVT_STAGE_MAX; s++) {
 		if (s == EVT_STAGE_SENDER)
 			continue;
-		json_object_object_add(stages, stage_names[s], hist_summary_to_json(&kr->sum[s]));
+		json_object_object_add(stages, stage_names[s], hist_summary_to_json(&sum[s]));
 	}
 	json_object_object_add(o, "stages", stages);
-	json_object_object_add(o, "sender_cost", hist_summary_to_json(&kr->sum[EVT_STAGE_SENDER]));
+	json_object_object_add(o, "sender_cost", hist_summary_to_json(&sum[EVT_STAGE_SENDER]));
 	for (size_t i = 0; i < sizeof(wake_keys) / sizeof(wake_keys[0]); i++)
-		add_u64(wakes, wake_keys[i].key, kr->counters[wake_keys[i].c]);
+		add_u64(wakes, wake_keys[i].key, c[wake_keys[i].c]);
 	json_object_object_add(o, "wakes", wakes);
-	if (kr->hist[EVT_STAGE_TOTAL].count)
-		json_object_object_add(o, "total_buckets", buckets_to_json(&kr->hist[EVT_STAGE_TOTAL]));
+	if (total && total->count)
+		json_object_object_add(o, "total_buckets", buckets_to_json(total));
+	json_object_object_add(o, "accounting", accounting_to_json(c, k));
 	return o;
+}
+
+/* The signal kinds by signal number: [{"signo", "name", counters...}]. */
+static struct json_object *by_signal_to_json(const struct evtrace_report *r, enum evt_kind k)
+{
+	struct json_object *a = NULL;
+	char name[16];
+
+	for (int s = 1; s < EVTRACE_NSIG; s++) {
+		const uint64_t *c = r->by_signal[k][s];
+		struct json_object *o;
+
+		if (!counters_any(c))
+			continue;
+		if (!a)
+			a = json_object_new_array();
+		o = json_object_new_object();
+		json_object_object_add(o, "signo", json_object_new_int(s));
+		json_object_object_add(o, "name", json_object_new_string(
+			report_signal_name(s, name, sizeof(name))));
+		for (size_t i = 0; i < sizeof(counter_keys) / sizeof(counter_keys[0]); i++)
+			if (counter_keys[i].c != EVT_CNT_CARRIED)
+				add_u64(o, counter_keys[i].key, c[counter_keys[i].c]);
+		json_object_object_add(o, "accounting", accounting_to_json(c, k));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *kind_to_json(const struct evtrace_report *r, enum evt_kind k)
+{
+	const struct evtrace_kind_report *kr = &r->kind[k];
+	struct json_object *o = mech_to_json(kr->counters, kr->sum, &kr->hist[EVT_STAGE_TOTAL], k);
+	struct json_object *bs = by_signal_to_json(r, k);
+
+	if (bs)
+		json_object_object_add(o, "by_signal", bs);
+	return o;
+}
+
+/* -P: [{"pid", "comm", "mechanisms": {...}}], the busiest first. */
+static struct json_object *procs_to_json(const struct evtrace_report *r)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < r->nprocs; i++) {
+		const struct evtrace_proc_report *p = &r->procs[i];
+		struct json_object *o = json_object_new_object(), *m = json_object_new_object();
+		char comm[sizeof(p->comm) + 1];
+
+		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(p->comm), p->comm);
+		json_object_object_add(o, "pid", json_object_new_int(p->pid));
+		json_object_object_add(o, "comm", json_object_new_string(comm));
+		for (int k = 0; k < EVT_KIND_MAX; k++)
+			if (counters_any(p->counters[k]))
+				json_object_object_add(m, evt_kind_name(k),
+						       mech_to_json(p->counters[k], p->sum[k], NULL, k));
+		json_object_object_add(o, "mechanisms", m);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 /* One object from its table of fields. */
@@ -513,6 +841,9 @@ struct json_object *report_to_json(const struct evtrace_report *r)
 	for (size_t i = 0; i < ARRAY_LEN(report_sections); i++)
 		json_object_object_add(o, report_sections[i].key,
 				       fields_to_json(report_sections[i].fields, report_sections[i].n, r));
+	add_u64(o, "untraced_wakeups", r->untraced_wakeups);
+	if (r->per_process)
+		json_object_object_add(o, "processes", procs_to_json(r));
 	return o;
 }
 
@@ -965,6 +1296,8 @@ static int rd_report(struct rd *rd, struct evtrace_report *r, struct json_object
 		if (rd_kind(rd, name, kobj, &r->kind[k]))
 			return -EINVAL;
 	}
+	if (rd_u64(rd, root, "report", "untraced_wakeups", false, &r->untraced_wakeups))
+		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_LEN(report_sections); i++) {
 		const char *key = report_sections[i].key;
 

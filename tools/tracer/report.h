@@ -53,14 +53,37 @@ struct evtrace_kind_report {
 	struct hist_summary sum[EVT_STAGE_MAX];
 };
 
+/* One process of a -P report: its counters and stage summaries per kind
+ * (the stages from its events' records; no sender cost: records are the
+ * receiver's). */
+#define EVTRACE_MAX_PROCS 64
+#define EVTRACE_NSIG 65
+struct evtrace_proc_report {
+	int pid;
+	char comm[16];
+	uint64_t counters[EVT_KIND_MAX][EVT_CNT_MAX];
+	struct hist_summary sum[EVT_KIND_MAX][EVT_STAGE_MAX];
+};
+
 struct evtrace_report {
 	struct evtrace_settings settings;
 	struct evtrace_kind_report kind[EVT_KIND_MAX];
+	/* the signal kinds' counters by signal number (1..64) */
+	uint64_t by_signal[EVT_KIND_MAX][EVTRACE_NSIG][EVT_CNT_MAX];
+	/* -P: the processes, busiest first ("processes"); procs_left_out
+	 * counts those past EVTRACE_MAX_PROCS (in the totals, not listed) */
+	bool per_process;       /* -P: "processes" written */
+	int nprocs;
+	uint64_t procs_left_out;
+	struct evtrace_proc_report procs[EVTRACE_MAX_PROCS];
 	uint64_t ringbuf_records, ringbuf_dropped;
 	/* BPF program runs the kernel skipped because another program was
 	 * running on that CPU (tracer_misses): a skipped hook can turn an event
 	 * into an unmatched one */
 	uint64_t missed_runs;
+	/* waits of targets that returned ready after a wakeup by no channel
+	 * the tracer follows ("tracer": {"untraced_wakeups": N}) */
+	uint64_t untraced_wakeups;
 	bool from_json;         /* only summaries are valid (no bars) */
 };
 
@@ -69,6 +92,28 @@ const char *evt_stage_name(enum evt_stage s);   /* "send", "wake", ... */
 int evt_kind_from_name(const char *name);       /* -EINVAL if unknown */
 int evt_stage_from_name(const char *name);      /* JSON key; -EINVAL if unknown */
 
+/* The accounting identity of kind k (bpf/evtrace.h): sends (+ carried) on
+ * one side, the ways they left on the other; closes when both are equal. */
+struct report_accounting {
+	uint64_t sends;         /* sends + carried */
+	uint64_t accounted;     /* events + coalesced + lost + rearmed + forwarded
+				 * + default_action + in_flight (timerfd: no
+				 * coalesced) */
+	int64_t gap;            /* sends - accounted */
+	bool closes;
+};
+void report_accounting(const struct evtrace_report *r, enum evt_kind k,
+		       struct report_accounting *a);
+/* "events 600 + forwarded 600": the identity's non-zero terms (events
+ * always) for counters c of kind k, in buf. */
+const char *report_accounting_terms(const uint64_t *c, enum evt_kind k, char *buf, size_t len);
+/* The same over one set of counters of kind k (a process's, a signal's). */
+void report_accounting_of(const uint64_t *counters, enum evt_kind k, struct report_accounting *a);
+/* "SIGUSR1" for 10, "SIGRTMIN+3"; "SIG?" out of range. */
+const char *report_signal_name(int signo, char *buf, size_t len);
+/* Whether kind k has events with a measured total (a latency to draw; a
+ * kind with accounting counts only is listed, not drawn). */
+bool report_kind_measured(const struct evtrace_report *r, enum evt_kind k);
 /* Whether kind k has anything to report (any counter or stage non-zero). */
 bool report_kind_active(const struct evtrace_report *r, enum evt_kind k);
 /* Adds src's counters, histograms and duration to dst, then summarizes dst

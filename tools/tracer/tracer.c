@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,8 +39,20 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define RINGBUF_SIZE (8u << 20)
 
+/* -P: one process's stage histograms per kind, from its events' records. */
+struct proc_hists {
+	int pid;
+	char comm[16];
+	struct loghist *h[EVT_KIND_MAX]; /* [EVT_STAGE_MAX] each, made on demand */
+};
+
 struct tracer {
 	struct evtrace_bpf *skel;
+	bool per_process;
+	/* in flight at the last tracer_reset: carried into what follows */
+	uint64_t carried[EVT_KIND_MAX];
+	struct proc_hists *ph;
+	int nph, cph;
 	enum evt_mode mode;
 	struct ring_buffer *rb;
 	FILE *events;
@@ -161,8 +174,14 @@ static void choose_programs(struct evtrace_bpf *skel, enum evt_mode mode, enum u
 
 /* Opens, configures, loads and attaches the programs of one mode; why says
  * what failed. */
+struct evt_libevm {
+	uint64_t ino;
+	uint32_t dev;
+};
+
 static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_config *cfg,
-		    const char *btf_custom, enum usdt_probe probe, char *why, size_t whylen)
+		    const char *btf_custom, enum usdt_probe probe, const struct evt_libevm *evm,
+		    char *why, size_t whylen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_custom);
 	struct evtrace_bpf *skel;
@@ -180,6 +199,8 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	}
 	skel->rodata->cfg = *cfg;
 	skel->rodata->cfg.mode = mode;
+	skel->rodata->evm_ino = evm->ino;
+	skel->rodata->evm_dev = evm->dev;
 	choose_programs(skel, mode, probe);
 	if (mode == EVT_MODE_TP_BTF)
 		bpf_map__set_max_entries(skel->maps.thash, 1);
@@ -288,6 +309,95 @@ static bool find_usdt_binary(pid_t pid, char *out, size_t len)
 	return false;
 }
 
+/* The directories a library named in DT_NEEDED is looked for in, after
+ * LD_LIBRARY_PATH and the binary's RUNPATH/RPATH (ld.so's defaults and
+ * Debian's ld.so.conf). */
+static const char *const lib_dirs[] = {
+	"/usr/local/lib", "/usr/local/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+};
+
+/* name in one of the dirs of a ':'-separated list (RUNPATH's $ORIGIN: the
+ * binary's directory) that has libevm's probes: 0 and out, or -1. */
+static int lib_in_dirs(const char *list, const char *origin, const char *name, char *out,
+		       size_t len)
+{
+	char buf[PATH_MAX], dir[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
+	for (char *save = NULL, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (!strncmp(d, "$ORIGIN", 7))
+			snprintf(dir, sizeof(dir), "%s%s", origin, d + 7);
+		else
+			snprintf(dir, sizeof(dir), "%s", d);
+		if ((size_t)snprintf(out, len, "%s/%s", dir, name) < len && has_evm_notes(out))
+			return 0;
+	}
+	return -1;
+}
+
+/* A libevm.so the executable path links (DT_NEEDED), found as ld.so would:
+ * a command started by `evtrace run` maps it only after its exec, when the
+ * probes must already be attached. */
+static bool find_needed_libevm(const char *path, char *out, size_t len)
+{
+	char needed[8][128], runpath[PATH_MAX] = "", origin[PATH_MAX];
+	int nneeded = 0;
+	Elf_Scn *scn = NULL;
+	bool found = false;
+	Elf *e;
+	int fd;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	while (e && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *v;
+
+			if (!gelf_getdyn(d, (int)i, &dyn))
+				break;
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH && dyn.d_tag != DT_RPATH)
+				continue;
+			v = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+			if (!v)
+				continue;
+			if (dyn.d_tag == DT_NEEDED && strstr(v, "libevm") && nneeded < 8)
+				snprintf(needed[nneeded++], sizeof(needed[0]), "%s", v);
+			else if (dyn.d_tag != DT_NEEDED)
+				snprintf(runpath, sizeof(runpath), "%s", v);
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	snprintf(origin, sizeof(origin), "%s", path);
+	if (strrchr(origin, '/'))
+		*strrchr(origin, '/') = '\0';
+	for (int i = 0; i < nneeded && !found; i++) {
+		if (strchr(needed[i], '/')) {
+			snprintf(out, len, "%s", needed[i]);
+			found = has_evm_notes(out);
+			continue;
+		}
+		found = !lib_in_dirs(getenv("LD_LIBRARY_PATH"), origin, needed[i], out, len) ||
+			!lib_in_dirs(runpath, origin, needed[i], out, len);
+		for (size_t j = 0; !found && j < sizeof(lib_dirs) / sizeof(lib_dirs[0]); j++)
+			found = !lib_in_dirs(lib_dirs[j], origin, needed[i], out, len);
+	}
+	return found;
+}
+
 /* The probe the dispatch stage would use in an ELF file with libevm. */
 static enum usdt_probe usdt_probe_of(const char *path)
 {
@@ -384,6 +494,54 @@ static const char *send_call(unsigned int nr)
 	}
 }
 
+static struct proc_hists *proc_find(struct tracer *t, int pid, bool create)
+{
+	for (int i = 0; i < t->nph; i++)
+		if (t->ph[i].pid == pid)
+			return &t->ph[i];
+	if (!create)
+		return NULL;
+	if (t->nph == t->cph) {
+		int n = t->cph ? 2 * t->cph : 16;
+		struct proc_hists *ph = realloc(t->ph, (size_t)n * sizeof(*ph));
+
+		if (!ph)
+			return NULL;
+		t->ph = ph;
+		t->cph = n;
+	}
+	memset(&t->ph[t->nph], 0, sizeof(t->ph[0]));
+	t->ph[t->nph].pid = pid;
+	return &t->ph[t->nph++];
+}
+
+/* An event's record, into its process's stage histograms (a stage the
+ * event did not have is 0 in the record: left out, as the BPF side does). */
+static void proc_record(struct tracer *t, const struct evt_record *r)
+{
+	const unsigned long long v[EVT_STAGE_MAX] = {
+		[EVT_STAGE_SEND] = r->send_ns, [EVT_STAGE_WAKE] = r->wake_ns,
+		[EVT_STAGE_RETURN] = r->return_ns, [EVT_STAGE_DISPATCH] = r->dispatch_ns,
+		[EVT_STAGE_TOTAL] = r->total_ns, [EVT_STAGE_TIMER_LATE] = r->late_ns,
+	};
+	struct proc_hists *p;
+
+	if (r->kind >= EVT_KIND_MAX || !(p = proc_find(t, (int)r->pid, true)))
+		return;
+	if (!p->comm[0] && r->pid == r->tid)
+		memcpy(p->comm, r->comm, sizeof(p->comm));
+	if (!p->h[r->kind]) {
+		p->h[r->kind] = calloc(EVT_STAGE_MAX, sizeof(struct loghist));
+		if (!p->h[r->kind])
+			return;
+		for (int s = 0; s < EVT_STAGE_MAX; s++)
+			hist_init(&p->h[r->kind][s]);
+	}
+	for (int s = 0; s < EVT_STAGE_MAX; s++)
+		if (v[s] || s == EVT_STAGE_TOTAL)
+			hist_add(&p->h[r->kind][s], v[s]);
+}
+
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct tracer *t = ctx;
@@ -391,7 +549,7 @@ static int on_record(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*r))
 		return 0;
-	if (r->type == EVT_REC_SEND) {
+	if (r->type == EVT_REC_SEND && t->events) {
 		/* not an event: ringbuf.records counts events only */
 		fprintf(t->events, "{\"type\":\"send\",\"ts\":%llu,\"start\":%llu,\"pid\":%u,"
 			"\"tid\":%u,\"call\":\"%s\",\"comm\":", r->ts, r->start, r->pid, r->tid,
@@ -401,6 +559,10 @@ static int on_record(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	t->records++;
+	if (t->per_process)
+		proc_record(t, r);
+	if (!t->events)
+		return 0;
 	fprintf(t->events,
 		"{\"ts\":%llu,\"kind\":\"%s\",\"pid\":%u,\"tid\":%u,\"send\":%llu,"
 		"\"wake\":%llu,\"return\":%llu,\"dispatch\":%llu,\"total\":%llu,"
@@ -512,44 +674,79 @@ static void build_config(const struct tracer_opts *opts, struct evt_config *cfg)
 	cfg->self_tgid = (unsigned int)getpid();
 	cfg->all = opts->all;
 	cfg->follow = opts->follow_forks;
-	cfg->events = !opts->events_path ? 0 : opts->send_records ? EVT_EVENTS_SENDS : 1;
+	cfg->events = !opts->events_path ? (opts->per_process ? 1 : 0) :
+		      opts->send_records ? EVT_EVENTS_SENDS : 1;
+	cfg->per_process = opts->per_process;
 	/* EVTRACE_HOOKS_ONLY=1: every hook attached but its program returns
 	 * at once (the cost of the hooks alone: make bench-overhead's floor) */
 	cfg->hooks_only = getenv("EVTRACE_HOOKS_ONLY") && *getenv("EVTRACE_HOOKS_ONLY") == '1';
 }
 
-/* The file whose libevm probes the dispatch stage uses (opts->usdt_binary,
- * or the target's executable or mapped libevm.so), and its probe. */
+/* The file holding libevm for the targets (opts->usdt_binary, or a
+ * libevm.so it links, or the target's executable or mapped libevm.so):
+ * its handler is known by it, and the dispatch stage uses its probes. */
+static bool find_libevm(struct tracer *t, const struct tracer_opts *opts, char *bin, size_t len)
+{
+	char lib[PATH_MAX];
+
+	bin[0] = '\0';
+	if (opts->usdt_binary) {
+		if (!realpath(opts->usdt_binary, bin))
+			snprintf(bin, len, "%s", opts->usdt_binary);
+		/* a command linked against libevm.so (run: not mapped yet) */
+		if (!has_evm_notes(bin) && find_needed_libevm(bin, lib, sizeof(lib))) {
+			vlog(t, "%s links libevm: %s", bin, lib);
+			if (!realpath(lib, bin))
+				snprintf(bin, len, "%s", lib);
+		}
+		return true;
+	}
+	if (opts->all || !find_usdt_binary(opts->pid, bin, len)) {
+		if (!opts->all)
+			vlog(t, "no libevm USDT notes in PID %d: no dispatch stage", (int)opts->pid);
+		bin[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+/* The probe of bin the dispatch stage uses. */
 static enum usdt_probe find_dispatch_probe(struct tracer *t, const struct tracer_opts *opts,
-					   char *bin, size_t len)
+					   const char *bin)
 {
 	enum usdt_probe probe;
 
-	bin[0] = '\0';
 	if (opts->no_dispatch) {
 		vlog(t, "dispatch stage off: libevm's USDT probe not attached");
 		return USDT_NONE;
 	}
-	if (opts->usdt_binary) {
-		if (!realpath(opts->usdt_binary, bin))
-			snprintf(bin, len, "%s", opts->usdt_binary);
-	} else if (opts->all || !find_usdt_binary(opts->pid, bin, len)) {
-		if (!opts->all)
-			vlog(t, "no libevm USDT notes in PID %d: no dispatch stage", (int)opts->pid);
-		bin[0] = '\0';
+	if (!bin[0])
 		return USDT_NONE;
-	}
 	probe = usdt_probe_of(bin);
 	if (probe == USDT_NONE)
 		vlog(t, "%s has no libevm USDT notes: no dispatch stage", bin);
 	return probe;
 }
 
+/* libevm's file as the BPF side compares a handler's mapping with it
+ * (inode number, kernel dev_t). */
+static void libevm_identity(const char *bin, struct evt_libevm *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (!bin[0] || !has_evm_notes(bin) || stat(bin, &st))
+		return;
+	id->ino = (uint64_t)st.st_ino;
+	id->dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+}
+
 /* Feature probe by doing: the first mode that loads and attaches wins.
  * EVTRACE_ATTACH_MODE=raw_tp|tracepoint starts further down (the tests
  * use it to cover every mode). */
 static int load_first_mode(struct tracer *t, const struct evt_config *cfg, const char *btf_custom,
-			   enum usdt_probe probe, char *err, size_t errlen)
+			   enum usdt_probe probe, const struct evt_libevm *evm, char *err,
+			   size_t errlen)
 {
 	const char *force = getenv("EVTRACE_ATTACH_MODE");
 	char why[3][160] = { "", "", "" };
@@ -567,7 +764,7 @@ static int load_first_mode(struct tracer *t, const struct evt_config *cfg, const
 		}
 	}
 	for (int m = want; m <= EVT_MODE_TRACEPOINT; m++) {
-		r = try_mode(t, m, cfg, btf_custom, probe, why[m], sizeof(why[m]));
+		r = try_mode(t, m, cfg, btf_custom, probe, evm, why[m], sizeof(why[m]));
 		if (!r) {
 			vlog(t, "attached with %s", mode_names[t->mode]);
 			return 0;
@@ -586,11 +783,11 @@ static int open_events(struct tracer *t, const struct tracer_opts *opts, char *e
 	int r;
 
 	t->events = opts->events_file;
-	if (!t->events) {
+	if (!t->events && path) {
 		t->events = fopen(path, "we");
 		t->events_ours = true;
 	}
-	if (!t->events) {
+	if (path && !t->events) {
 		r = -errno;
 		snprintf(err, errlen, "cannot write events to %s: %s", path, strerror(-r));
 		return r;
@@ -609,6 +806,7 @@ static int open_events(struct tracer *t, const struct tracer_opts *opts, char *e
 int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, size_t errlen)
 {
 	struct evt_config cfg;
+	struct evt_libevm evm;
 	const char *btf_custom;
 	enum usdt_probe probe;
 	char bin[PATH_MAX];
@@ -626,13 +824,16 @@ int tracer_open(struct tracer **ret, const struct tracer_opts *opts, char *err, 
 	    (r = check_target(opts, err, errlen)) || (r = tracer_alloc(&t, opts, err, errlen)))
 		return r;
 	build_config(opts, &cfg);
-	probe = find_dispatch_probe(t, opts, bin, sizeof(bin));
-	r = load_first_mode(t, &cfg, btf_custom, probe, err, errlen);
+	find_libevm(t, opts, bin, sizeof(bin));
+	libevm_identity(bin, &evm);
+	probe = find_dispatch_probe(t, opts, bin);
+	r = load_first_mode(t, &cfg, btf_custom, probe, &evm, err, errlen);
 	if (r)
 		goto fail;
 	if (probe != USDT_NONE)
 		tracer_attach_usdt(t, bin);
-	if (opts->events_path && (r = open_events(t, opts, err, errlen)))
+	t->per_process = opts->per_process;
+	if ((opts->events_path || opts->per_process) && (r = open_events(t, opts, err, errlen)))
 		goto fail;
 	*ret = t;
 	return 0;
@@ -670,6 +871,100 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 int tracer_events_fd(const struct tracer *t)
 {
 	return t && t->rb ? ring_buffer__epoll_fd(t->rb) : -ENOENT;
+}
+
+/* The report's slot of process pid (-P), made when create (NULL when full:
+ * counted in procs_left_out). */
+static struct evtrace_proc_report *proc_slot(struct evtrace_report *out, int pid, bool create)
+{
+	for (int i = 0; i < out->nprocs; i++)
+		if (out->procs[i].pid == pid)
+			return &out->procs[i];
+	if (!create || !pid)
+		return NULL;
+	if (out->nprocs == EVTRACE_MAX_PROCS) {
+		out->procs_left_out++;
+		return NULL;
+	}
+	memset(&out->procs[out->nprocs], 0, sizeof(out->procs[0]));
+	out->procs[out->nprocs].pid = pid;
+	return &out->procs[out->nprocs++];
+}
+
+static uint64_t proc_events(const struct evtrace_proc_report *p)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < EVT_KIND_MAX; k++)
+		n += p->counters[k][EVT_CNT_EVENTS] + p->counters[k][EVT_CNT_SENDS];
+	return n;
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	uint64_t x = proc_events(a), y = proc_events(b);
+
+	return x < y ? 1 : x > y ? -1 : ((const struct evtrace_proc_report *)a)->pid -
+					  ((const struct evtrace_proc_report *)b)->pid;
+}
+
+/* The per-process and per-signal counters (pcounters), summed over the
+ * CPUs: by signal number into out->by_signal, by process (-P) into
+ * out->procs with their stage summaries from the records. */
+static int collect_pcounters(struct tracer *t, struct evtrace_report *out)
+{
+	int fd = bpf_map__fd(t->skel->maps.pcounters);
+	struct evt_pkey key, next, *pk = NULL;
+	struct { uint64_t c[EVT_CNT_MAX]; } *cv = calloc((size_t)t->ncpus, sizeof(*cv));
+
+	if (!cv)
+		return -ENOMEM;
+	memset(out->by_signal, 0, sizeof(out->by_signal));
+	out->nprocs = 0;
+	out->procs_left_out = 0;
+	while (!bpf_map_get_next_key(fd, pk, &next)) {
+		struct evtrace_proc_report *pr;
+		uint64_t sum[EVT_CNT_MAX] = { 0 };
+
+		key = next;
+		pk = &key;
+		if (key.kind >= EVT_KIND_MAX || bpf_map_lookup_elem(fd, &key, cv))
+			continue;
+		for (int c = 0; c < t->ncpus; c++)
+			for (int i = 0; i < EVT_CNT_MAX; i++)
+				sum[i] += cv[c].c[i];
+		if (key.sig && key.sig < EVTRACE_NSIG)
+			for (int i = 0; i < EVT_CNT_MAX; i++)
+				out->by_signal[key.kind][key.sig][i] += sum[i];
+		pr = t->per_process ? proc_slot(out, (int)key.tgid, true) : NULL;
+		if (pr)
+			for (int i = 0; i < EVT_CNT_MAX; i++)
+				pr->counters[key.kind][i] += sum[i];
+	}
+	free(cv);
+	for (int i = 0; i < out->nprocs; i++) {
+		struct evtrace_proc_report *pr = &out->procs[i];
+		struct proc_hists *ph = proc_find(t, pr->pid, false);
+		char path[64], comm[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", pr->pid);
+		if ((f = fopen(path, "re"))) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		if (comm[0])
+			snprintf(pr->comm, sizeof(pr->comm), "%.15s", comm);
+		else if (ph && ph->comm[0])
+			memcpy(pr->comm, ph->comm, sizeof(pr->comm));
+		else
+			snprintf(pr->comm, sizeof(pr->comm), "?");
+		for (int k = 0; ph && k < EVT_KIND_MAX; k++)
+			for (int s = 0; ph->h[k] && s < EVT_STAGE_MAX; s++)
+				hist_summarize(&ph->h[k][s], &pr->sum[k][s]);
+	}
+	return 0;
 }
 
 /* Sums a per-CPU map entry of loghists. */
@@ -716,12 +1011,25 @@ int tracer_collect(struct tracer *t, struct evtrace_report *out)
 		}
 	}
 	free(cv);
+	if (collect_pcounters(t, out))
+		r = -ENOMEM;
+	/* what the per-process levels carried over a reset is not kept: a
+	 * process's in_flight counts from the reset */
+	/* the level counted since the last reset, on what was carried */
+	for (int k = 0; k < EVT_KIND_MAX; k++) {
+		out->kind[k].counters[EVT_CNT_CARRIED] = t->carried[k];
+		out->kind[k].counters[EVT_CNT_IN_FLIGHT] += t->carried[k];
+	}
+	if (out->nprocs > 1)
+		qsort(out->procs, (size_t)out->nprocs, sizeof(out->procs[0]), proc_cmp);
+	out->untraced_wakeups = t->skel->bss->untraced_wakeups;
 	out->ringbuf_records = t->records;
 	out->ringbuf_dropped = t->skel->bss->rb_dropped;
 	out->from_json = false;
 	snprintf(out->settings.attach_mode, sizeof(out->settings.attach_mode), "%s",
 		 mode_names[t->mode]);
 	out->settings.usdt = t->usdt;
+	out->per_process = t->per_process;
 	return r;
 }
 
@@ -733,6 +1041,17 @@ int tracer_reset(struct tracer *t)
 
 	if (!t)
 		return -EINVAL;
+	{
+		/* what is in flight now is carried into what follows */
+		struct evtrace_report *now = calloc(1, sizeof(*now));
+
+		if (!now)
+			return -ENOMEM;
+		if (!tracer_collect(t, now))
+			for (int k = 0; k < EVT_KIND_MAX; k++)
+				t->carried[k] = now->kind[k].counters[EVT_CNT_IN_FLIGHT];
+		free(now);
+	}
 	zero = calloc((size_t)t->ncpus, sz);
 	if (!zero)
 		return -ENOMEM;
@@ -745,6 +1064,17 @@ int tracer_reset(struct tracer *t)
 		if (bpf_map_update_elem(fd, &k, zero, BPF_ANY))
 			r = -errno;
 	free(zero);
+	{
+		/* the per-process and per-signal counters go too */
+		struct evt_pkey key;
+
+		fd = bpf_map__fd(t->skel->maps.pcounters);
+		while (!bpf_map_get_next_key(fd, NULL, &key))
+			if (bpf_map_delete_elem(fd, &key)) {
+				r = -errno;
+				break;
+			}
+	}
 	return r;
 }
 
@@ -759,6 +1089,10 @@ void tracer_close(struct tracer *t)
 		fflush(t->events);
 	bpf_link__destroy(t->usdt_link);
 	evtrace_bpf__destroy(t->skel);
+	for (int i = 0; i < t->nph; i++)
+		for (int k = 0; k < EVT_KIND_MAX; k++)
+			free(t->ph[i].h[k]);
+	free(t->ph);
 	free(t->pcpu_buf);
 	free(t);
 }

@@ -47,6 +47,9 @@ struct tracer_opts {
 				 * traps once per thread less) */
 	bool send_records;      /* with events_path: also a record per sending
 				 * syscall ("type": "send"), for timelines */
+	bool per_process;       /* -P: counters per process (the report's
+				 * "processes"), their stages from the per-event
+				 * records (streamed for it, --events or not) */
 };
 
 /* Checks privileges, BTF, features; loads and attaches. 0, or a negative

@@ -100,7 +100,7 @@ static const char *const *kind_names(void)
 	static const char *names[MECH_COUNT];
 
 	for (int m = 0; m < MECH_COUNT; m++)
-		names[m] = mech_table[m].name;
+		names[m] = mech_table[m].traced_only ? NULL : mech_table[m].name;
 	return names;
 }
 

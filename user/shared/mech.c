@@ -11,6 +11,7 @@ const struct mech_info mech_table[MECH_COUNT] = {
 	[MECH_EVENTFD] = { "eventfd", "eventfd", .classic = true },
 	[MECH_TIMERFD] = { "timerfd", "timerfd", .classic = true },
 	[MECH_PIPE] = { "pipe", "pipe (baseline)", .baseline = true },
+	[MECH_UNIX] = { "unix", "AF_UNIX socket", .traced_only = true },
 	[MECH_DAEMON] = { "daemon", "daemon" },
 };
 

@@ -24,6 +24,7 @@ enum mech {
 	MECH_EVENTFD = EVT_KIND_EVENTFD,
 	MECH_TIMERFD = EVT_KIND_TIMERFD,
 	MECH_PIPE = EVT_KIND_PIPE,           /* the baseline */
+	MECH_UNIX = EVT_KIND_UNIX,           /* traced only: no evload workload */
 	MECH_DAEMON = EVT_KIND_MAX,          /* evload only: the integrated service */
 	MECH_COUNT
 };
@@ -33,6 +34,7 @@ struct mech_info {
 	const char *label;      /* "signal (handler)": a table's row */
 	bool classic;           /* a row of the classic comparison table */
 	bool baseline;          /* the reference every level is read against */
+	bool traced_only;       /* traced in any program, no evload KIND, not benched */
 };
 
 extern const struct mech_info mech_table[MECH_COUNT];
