@@ -26,7 +26,7 @@ int BPF_PROG(evt_exit_raw, struct pt_regs *regs, long ret)
 	struct tstate *t = sys_exit_state(BPF_CORE_READ(regs, orig_ax));
 
 	if (t)
-		on_sys_exit(t, ret);
+		on_sys_exit(t, BPF_CORE_READ(regs, orig_ax), ret, regs);
 	return 0;
 }
 

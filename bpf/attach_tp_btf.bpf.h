@@ -23,7 +23,7 @@ int BPF_PROG(evt_exit_btf, struct pt_regs *regs, long ret)
 	struct tstate *t = sys_exit_state(regs->orig_ax);
 
 	if (t)
-		on_sys_exit(t, ret);
+		on_sys_exit(t, regs->orig_ax, ret, regs);
 	return 0;
 }
 

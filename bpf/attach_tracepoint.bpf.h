@@ -25,7 +25,7 @@ int evt_exit_tp(struct trace_event_raw_sys_exit *ctx)
 	struct tstate *t = sys_exit_state(ctx->id);
 
 	if (t)
-		on_sys_exit(t, ctx->ret);
+		on_sys_exit(t, ctx->id, ctx->ret, NULL);
 	return 0;
 }
 

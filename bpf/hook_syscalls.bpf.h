@@ -193,7 +193,37 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	}
 }
 
-static __always_inline void on_sys_exit(struct tstate *t, long ret)
+/* A consuming syscall whose entry the tracer did not see: the receiver was
+ * asleep in it when the tracer attached, and its state was made by the
+ * wakeup. Decoded at its exit from the registers (the arguments are still
+ * there), so its event is matched as any other, not left in flight. regs
+ * NULL (classic tracepoints: no registers): none. Returns the operation. */
+static __always_inline __u8 sys_exit_unentered(struct tstate *t, struct pt_regs *regs, long id)
+{
+	__u64 obj = 0;
+	int k;
+
+	if (!regs)
+		return SC_NONE;
+	switch (id) {
+	case NR_read:
+	case NR_readv:
+	case NR_recvfrom:
+	case NR_recvmsg:
+		k = fd_classify((int)BPF_CORE_READ(regs, di), &obj);
+		if (k < 0 || k == EVT_KIND_TIMERFD || (k != EVT_KIND_UNIX && id >= NR_recvfrom))
+			return SC_NONE;
+		t->sc_kind = k;
+		t->sc_obj = obj;
+		t->sc_buf = id == NR_read || id == NR_recvfrom ? BPF_CORE_READ(regs, si) : 0;
+		return SC_READ;
+	case NR_rt_sigtimedwait:
+		return SC_SIGWAIT;
+	}
+	return SC_NONE;
+}
+
+static __always_inline void on_sys_exit(struct tstate *t, long id, long ret, struct pt_regs *regs)
 {
 	struct pend *p = NULL;
 	struct cons c = {};
@@ -213,7 +243,8 @@ static __always_inline void on_sys_exit(struct tstate *t, long ret)
 	/* the end of the return stage of a woken receiver */
 	if (t->ev_cls && !t->ev_ret)
 		t->ev_ret = now;
-	if (op == SC_NONE)
+	/* woken in a syscall it entered unseen (before the attach) */
+	if (op == SC_NONE && (op = sys_exit_unentered(t, regs, id)) == SC_NONE)
 		return;
 	t->sc_op = SC_NONE;
 	switch (op) {

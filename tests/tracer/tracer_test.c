@@ -102,6 +102,13 @@ static const struct tcase cases[] = {
 	 * in sigsuspend for a handler */
 	{ .name = "pipe-attach", .kind = "pipe", .n = 1000, .flags = "--epoll", .attach = true },
 	{ .name = "signal-attach", .kind = "signal", .n = 1000, .flags = "", .attach = true },
+	/* ... or in the consuming syscall itself (a plain read, sigtimedwait):
+	 * its entry unseen, the first event is decoded at its exit */
+	{ .name = "eventfd-read-attach", .kind = "eventfd", .n = 1000, .flags = "", .attach = true },
+	{ .name = "pipe-read-attach", .kind = "pipe", .n = 1000, .flags = "", .attach = true },
+	{ .name = "sigwait-attach", .kind = "sigwait", .n = 1000, .flags = "", .attach = true },
+	{ .name = "eventfd-read-attach-raw", .kind = "eventfd", .n = 1000, .flags = "", .mode = "raw_tp",
+	  .attach = true },
 	{ .name = "signalfd-attach", .kind = "signalfd", .n = 1000, .flags = "--epoll --cross", .attach = true },
 	{ .name = "eventfd-events", .kind = "eventfd", .n = 2000, .flags = "--epoll", .events = true },
 	{ .name = "pipe", .kind = "pipe", .n = 2000, .flags = "" },
