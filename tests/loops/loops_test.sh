@@ -124,6 +124,30 @@ print(("FAIL attach -a -P: " + "; ".join(bad)) if bad else
 sys.exit(1 if bad else 0)
 PY
 
+# attach -p -P: the one process traced, as the only entry of processes; the
+# trace ends with evload, so the counts are read once nothing moves (a live
+# collection reads the per-process and the total counters a moment apart)
+"$EVLOAD" signal --delay 1 --count 2000 >"$tmp/sigp.out" 2>&1 &
+lpid=$!
+sleep 0.2
+"$EVTRACE" attach -p "$lpid" -P --json "$tmp/one.json" >"$tmp/one.txt" 2>&1
+wait "$lpid"
+python3 - "$tmp/one.json" "$lpid" <<'PY' || fails=$((fails + 1))
+import json, sys
+d, pid = json.load(open(sys.argv[1])), int(sys.argv[2])
+procs, bad = d.get("processes", []), []
+if [p["pid"] for p in procs] != [pid]:
+    bad.append("processes %s, want only evload's %d" % ([p["pid"] for p in procs], pid))
+else:
+    m = procs[0]["mechanisms"].get("signal")
+    top = d["mechanisms"].get("signal")
+    if not m or not top or m["events"] == 0 or m["events"] != top["events"] or not m["accounting"]["closes"]:
+        bad.append("signal: process %s, total %s" % (m and m["events"], top and top["events"]))
+print(("FAIL attach -p -P: " + "; ".join(bad)) if bad else
+      "ok attach -p -P: one process, its signal events the total, accounting closed")
+sys.exit(1 if bad else 0)
+PY
+
 if [ "$fails" -ne 0 ]; then
 	echo "loops: $fails failure(s)"
 	exit 1
