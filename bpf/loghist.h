@@ -11,15 +11,15 @@
  *   shift = max(0, msb(v) - LOGHIST_SUB_BITS)
  *   index = shift * LOGHIST_SUB + (v >> shift)
  *
- * Values of 2^LOGHIST_MAX_BITS ns (~68.7 s) and above land in the last bucket;
- * the exact maximum is kept beside the counts.
+ * The buckets end at 2^(LOGHIST_MAX_BITS-1) ns (~34.4 s): values from there
+ * up land in the last bucket; the exact maximum is kept beside the counts.
  */
 #ifndef EVTRACE_LOGHIST_H
 #define EVTRACE_LOGHIST_H
 
 #define LOGHIST_SUB_BITS 5
 #define LOGHIST_SUB (1u << LOGHIST_SUB_BITS)          /* 32 sub-buckets */
-#define LOGHIST_MAX_BITS 36                            /* values < 2^36 ns */
+#define LOGHIST_MAX_BITS 36                            /* buckets up to 2^35 ns */
 #define LOGHIST_NBUCKETS ((LOGHIST_MAX_BITS - LOGHIST_SUB_BITS) * LOGHIST_SUB) /* 992 */
 
 /* One histogram; the same layout in a BPF map value and in user space.
@@ -75,7 +75,7 @@ static inline unsigned long long loghist_max63(unsigned long long a, unsigned lo
 }
 
 /* msb(v | 2^SUB_BITS) - SUB_BITS is 0 below 2^(SUB_BITS+1), as wanted;
- * 2^MAX_BITS and above land past the last bucket and are clamped to it. */
+ * 2^(MAX_BITS-1) and above land past the last bucket and are clamped to it. */
 static inline unsigned int loghist_bucket(unsigned long long v)
 {
 	unsigned int shift = loghist_msb(v | LOGHIST_SUB) - LOGHIST_SUB_BITS;

@@ -22,3 +22,16 @@ $(TRACER_LOAD): $(BUILD)/obj/tests/tracer/tracer_load.o
 
 test-tracer: $(TRACER_TEST) $(TRACER_LOAD)
 	TRACER_LOAD=$(TRACER_LOAD) $(TRACER_TEST)
+
+# The histogram's bucket function, min and max (bpf/loghist.h, branch-free)
+# against a plain reference (unit, ASan+UBSan, cmocka, no BPF).
+.PHONY: test-loghist
+TEST_TARGETS += test-loghist
+
+LOGHIST_TEST := $(BUILD)/tests/tracer/loghist_test
+$(LOGHIST_TEST): $(patsubst %.c,$(BUILD)/asan/%.o,tests/tracer/loghist_test.c user/shared/hist.c)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka $(SHARED_LIBS)
+
+test-loghist: $(LOGHIST_TEST)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(LOGHIST_TEST)
