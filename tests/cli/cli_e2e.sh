@@ -168,8 +168,9 @@ wait_exit() {
 		sleep 0.1
 	done
 	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1"
-		wait "$1" 2>/dev/null
+		# in one group: bash reports a job killed by a signal ("Killed")
+		# on the shell's stderr after the command it noticed it in
+		{ kill -KILL "$1"; wait "$1"; } 2>/dev/null
 		return 124
 	fi
 	wait "$1"
@@ -380,8 +381,8 @@ cases=$((cases + 1))
 pid=$!
 wait_line "$tmp/kill.err" 'BPF program ids' || fail "run -- sleep: no ids line"
 child=$(pgrep -P "$pid")
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null
+# (kill and wait in one group whose stderr is dropped: no "Killed" line)
+{ kill -KILL "$pid"; wait "$pid"; } 2>/dev/null
 gone=
 for i in $(seq 100); do
 	[ -n "$child" ] && [ -e "/proc/$child" ] || { gone=1; break; }
