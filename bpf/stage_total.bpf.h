@@ -73,8 +73,11 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 		kc_add(k, tg, kind, sg, EVT_CNT_COALESCED, c->coal);
 	if (cls == CLS_SIGNAL)
 		lvl_add(tg, sg, kind, -(__s64)c->coal); /* taken off the signal's queue */
-	if (t->ev_cls == cls && (cls == CLS_SIGNAL || t->ev_obj == c->key)) {
-		/* the receiver was woken by this event's send */
+	if (t->ev_cls == cls && (cls == CLS_SIGNAL ? p && pend_len(p) : t->ev_obj == c->key)) {
+		/* the receiver was woken by this event's send (a signal's wakeup
+		 * does not say which signal: one whose queue holds no send seen,
+		 * e.g. pending since before the attach, is not the woken one,
+		 * which stays to be consumed next) */
 		s0 = t->ev_send;
 		late = t->ev_late;
 		end = end_at ? end_at : (t->ev_ret ? t->ev_ret : now);
