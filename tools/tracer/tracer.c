@@ -229,6 +229,26 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 
 /* ---- USDT ----------------------------------------------------------------- */
 
+/* Opens path as an ELF file for reading: its descriptor in *fd (close it
+ * after elf_end), or NULL. */
+static Elf *elf_open(const char *path, int *fd)
+{
+	Elf *e;
+
+	*fd = -1;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return NULL;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	e = elf_begin(*fd, ELF_C_READ, NULL);
+	if (!e) {
+		close(*fd);
+		*fd = -1;
+	}
+	return e;
+}
+
 /* Whether an ELF file carries libevm's USDT note evm:<probe> (probe as
  * "evm\0name", size with both NULs' first). */
 static bool has_evm_probe(const char *path, const char *probe, size_t len)
@@ -239,13 +259,10 @@ static bool has_evm_probe(const char *path, const char *probe, size_t len)
 	Elf *e;
 	int fd;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	e = elf_open(path, &fd);
+	if (!e)
 		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_getshdrstrndx(e, &shstrndx))
+	if (elf_getshdrstrndx(e, &shstrndx))
 		goto out;
 	while (!found && (scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
@@ -262,8 +279,7 @@ static bool has_evm_probe(const char *path, const char *probe, size_t len)
 			found = true;
 	}
 out:
-	if (e)
-		elf_end(e);
+	elf_end(e);
 	close(fd);
 	return found;
 }
@@ -348,13 +364,10 @@ static bool find_needed_libevm(const char *path, char *out, size_t len)
 	Elf *e;
 	int fd;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
+	e = elf_open(path, &fd);
+	if (!e)
 		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	while (e && (scn = elf_nextscn(e, scn))) {
+	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
 
@@ -378,8 +391,7 @@ static bool find_needed_libevm(const char *path, char *out, size_t len)
 				snprintf(runpath, sizeof(runpath), "%s", v);
 		}
 	}
-	if (e)
-		elf_end(e);
+	elf_end(e);
 	close(fd);
 	snprintf(origin, sizeof(origin), "%s", path);
 	if (strrchr(origin, '/'))
