@@ -23,6 +23,7 @@ The trace must be the Trace Event Format's JSON object form, and:
   - otherData counts what was drawn (events, sends, flows, overlapping).
 Exit 0 when all hold, 1 with one line per problem (at most 30).
 """
+import bisect
 import collections
 import json
 import sys
@@ -134,13 +135,23 @@ def main(argv):
         if key not in tnames:
             bad("thread %s has slices but no thread_name" % (key,))
 
+    # each track's slice starts (ts is monotonic per track, checked above):
+    # a record or a flow looks at the slices near its time, not the whole
+    # track (a system-wide trace has tens of thousands per thread)
+    starts = {key: [ts for ts, _, _ in sl] for key, sl in tracks.items()}
+
     def innermost(key, ts):
-        best = None
-        for s_ts, s_dur, e in tracks.get(key, ()):
-            if s_ts > ts:
+        # well nested: the innermost slice holding ts is among those that
+        # start latest before ts (the shortest of them)
+        sl, best = tracks.get(key, ()), None
+        i = bisect.bisect_left(starts.get(key, []), ts) - 1
+        while i >= 0:
+            s_ts, s_dur, e = sl[i]
+            if best is not None and s_ts != best[0]:
                 break
-            if s_ts < ts < s_ts + s_dur and (best is None or s_dur <= best[1]):
+            if ts < s_ts + s_dur and (best is None or s_dur < best[1]):
                 best = (s_ts, s_dur, e)
+            i -= 1
         return best
 
     # the records, slice by slice
@@ -166,11 +177,13 @@ def main(argv):
         if sum(d for _, d in want) > total:
             want = []
         got, at = [], start
-        for c_ts, c_dur, c in tracks[key]:
-            if c is e or c_ts < ts or c_ts + c_dur > ts + dur or c.get("cat") != "stage":
-                continue
+        sl = tracks[key]
+        for j in range(bisect.bisect_left(starts[key], ts), len(sl)):
+            c_ts, c_dur, c = sl[j]
             if c_ts >= ts + dur:
                 break
+            if c is e or c_ts < ts or c_ts + c_dur > ts + dur or c.get("cat") != "stage":
+                continue
             got.append((c["name"], c_dur))
             if c_ts != at:
                 bad("record at %d: stage %s starts at %d, not where the one before ended (%d)" % (
@@ -207,9 +220,11 @@ def main(argv):
         if not dst or dst[2].get("cat") not in ("stage", "event"):
             bad("flow %d: ends outside an event's slice" % fid)
             continue
-        ev = [x for x in tracks[f_key] if x[2].get("cat") == "event" and x[0] <= dst[0] and
-              dst[0] + dst[1] <= x[0] + x[1]]
-        if not ev or not any(x[0] == src[0] for x in ev):
+        sl, st = tracks[f_key], starts[f_key]
+        ev = [sl[j] for j in range(bisect.bisect_left(st, src[0]), bisect.bisect_right(st, src[0]))
+              if sl[j][2].get("cat") == "event" and sl[j][0] <= dst[0] and
+              dst[0] + dst[1] <= sl[j][0] + sl[j][1]]
+        if not ev:
             bad("flow %d: from a syscall that began at %d to an event that did not" % (fid, src[0]))
         nflows += 1
     if nflows < min_flows:
