@@ -10,7 +10,9 @@ TEST_TARGETS += test-tracer
 TRACER_TEST      := $(BUILD)/tests/tracer/tracer_test
 TRACER_LOAD      := $(BUILD)/tests/tracer/tracer_load
 TRACER_TEST_OBJS := $(BUILD)/obj/tests/tracer/tracer_test.o $(BUILD)/obj/tools/tracer/tracer.o \
-                    $(BUILD)/obj/user/shared/hist.o $(BUILD)/obj/user/shared/mech.o
+                    $(BUILD)/obj/tools/tracer/report.o $(BUILD)/obj/tools/tracer/outfile.o \
+                    $(BUILD)/obj/user/shared/hist.o $(BUILD)/obj/user/shared/mech.o \
+                    $(BUILD)/obj/user/shared/textesc.o $(BUILD)/obj/user/shared/machine.o
 
 $(TRACER_TEST): $(TRACER_TEST_OBJS)
 	@mkdir -p $(@D)

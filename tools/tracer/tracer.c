@@ -920,6 +920,29 @@ static int proc_cmp(const void *a, const void *b)
 					  ((const struct evtrace_proc_report *)b)->pid;
 }
 
+/* One entry of a per-CPU counters map (counters, pcounters) summed over the
+ * CPUs into sum. A program may be between two of its updates on a CPU while
+ * the entry is copied (a send counted, its queue level not yet): a copy
+ * whose accounting does not close is read again, a few times, before it is
+ * reported as it is (open). */
+static int read_counters(struct tracer *t, int fd, const void *key, enum evt_kind k,
+			 uint64_t *sum, uint64_t *cv)
+{
+	struct report_accounting a;
+	int tries = 0;
+
+	do {
+		memset(sum, 0, EVT_CNT_MAX * sizeof(*sum));
+		if (bpf_map_lookup_elem(fd, key, cv))
+			return -errno;
+		for (int c = 0; c < t->ncpus; c++)
+			for (int i = 0; i < EVT_CNT_MAX; i++)
+				sum[i] += cv[c * EVT_CNT_MAX + i];
+		report_accounting_of(sum, k, &a);
+	} while (!a.closes && ++tries < 8);
+	return 0;
+}
+
 /* The per-process and per-signal counters (pcounters), summed over the
  * CPUs: by signal number into out->by_signal, by process (-P) into
  * out->procs with their stage summaries from the records. */
@@ -927,7 +950,7 @@ static int collect_pcounters(struct tracer *t, struct evtrace_report *out)
 {
 	int fd = bpf_map__fd(t->skel->maps.pcounters);
 	struct evt_pkey key, next, *pk = NULL;
-	struct { uint64_t c[EVT_CNT_MAX]; } *cv = calloc((size_t)t->ncpus, sizeof(*cv));
+	uint64_t *cv = calloc((size_t)t->ncpus * EVT_CNT_MAX, sizeof(*cv));
 
 	if (!cv)
 		return -ENOMEM;
@@ -940,11 +963,8 @@ static int collect_pcounters(struct tracer *t, struct evtrace_report *out)
 
 		key = next;
 		pk = &key;
-		if (key.kind >= EVT_KIND_MAX || bpf_map_lookup_elem(fd, &key, cv))
+		if (key.kind >= EVT_KIND_MAX || read_counters(t, fd, &key, key.kind, sum, cv))
 			continue;
-		for (int c = 0; c < t->ncpus; c++)
-			for (int i = 0; i < EVT_CNT_MAX; i++)
-				sum[i] += cv[c].c[i];
 		if (key.sig && key.sig < EVTRACE_NSIG)
 			for (int i = 0; i < EVT_CNT_MAX; i++)
 				out->by_signal[key.kind][key.sig][i] += sum[i];
@@ -995,14 +1015,14 @@ static int read_hist(struct tracer *t, uint32_t key, struct loghist *out)
 
 int tracer_collect(struct tracer *t, struct evtrace_report *out)
 {
-	struct { uint64_t c[EVT_CNT_MAX]; } *cv;
+	uint64_t *cv;
 	int fd, r = 0;
 
 	if (!t || !out)
 		return -EINVAL;
 	if (t->rb)
 		ring_buffer__consume(t->rb);
-	cv = calloc((size_t)t->ncpus, sizeof(*cv));
+	cv = calloc((size_t)t->ncpus * EVT_CNT_MAX, sizeof(*cv));
 	if (!cv)
 		return -ENOMEM;
 	fd = bpf_map__fd(t->skel->maps.counters);
@@ -1010,11 +1030,7 @@ int tracer_collect(struct tracer *t, struct evtrace_report *out)
 		struct evtrace_kind_report *kr = &out->kind[k];
 
 		memset(kr->counters, 0, sizeof(kr->counters));
-		if (bpf_map_lookup_elem(fd, &k, cv) == 0)
-			for (int c = 0; c < t->ncpus; c++)
-				for (int i = 0; i < EVT_CNT_MAX; i++)
-					kr->counters[i] += cv[c].c[i];
-		else
+		if (read_counters(t, fd, &k, (enum evt_kind)k, kr->counters, cv))
 			r = -errno;
 		for (uint32_t s = 0; s < EVT_STAGE_MAX; s++) {
 			if (read_hist(t, k * EVT_STAGE_MAX + s, &kr->hist[s]))
