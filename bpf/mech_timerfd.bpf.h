@@ -78,24 +78,33 @@ static __always_inline void timerfd_read_enter(__u64 obj)
 
 /* timerfd_settime(fd): (re-)arming forgets an expiry not yet read: it
  * leaves the queue as rearmed (a loop that re-arms its timerfd on every
- * wakeup and never reads it consumes its expiries this way). */
+ * wakeup and never reads it consumes its expiries this way). The timer's
+ * own count of expirations since its last read or arm (ctx->ticks) tells
+ * the ones whose hrtimer run the hook missed (see timer_recover): they
+ * are sends and rearmed too. ticks first: the hook queues an expiry before
+ * the callback counts its tick, so every tick read has its queued expiry
+ * visible, and a missed one is never mistaken for a late one. */
 static __always_inline void timerfd_settime_enter(int fd)
 {
-	__u64 obj = 0;
+	__u64 obj = 0, ticks;
 	struct pend *p;
-	__u32 n;
+	__u32 n, miss;
 
 	if (fd_classify(fd, &obj) != EVT_KIND_TIMERFD)
 		return;
 	p = timerfd_pend(obj);
 	if (!p)
 		return;
+	ticks = BPF_CORE_READ((struct timerfd_ctx *)obj, ticks);
 	n = pend_len(p);
+	miss = ticks > n ? (__u32)(ticks - n) : 0;
 	p->head = p->tail;
-	if (n) {
-		cnt_add(EVT_KIND_TIMERFD, EVT_CNT_REARMED, n);
+	if (miss)
+		cnt_add(EVT_KIND_TIMERFD, EVT_CNT_SENDS, miss);
+	if (n + miss)
+		cnt_add(EVT_KIND_TIMERFD, EVT_CNT_REARMED, n + miss);
+	if (n)
 		lvl_add(bpf_get_current_pid_tgid() >> 32, 0, EVT_KIND_TIMERFD, -(__s64)n);
-	}
 }
 
 /* A timerfd read with no fire of its own in the queue: armed before
@@ -115,7 +124,10 @@ static __always_inline void timerfd_settime_enter(int fd)
  * Measured on 6.18: ~0.2-0.5% of the expirations a periodic timerfd's
  * reads return had no timerfd_tmrproc run at hrtimer_expire_entry or
  * _exit (both hooks count the same runs, no recursion miss), so the queue
- * alone cannot match every read. */
+ * alone cannot match every read. The trace event of the same tracepoint
+ * hit was recorded (tracefs, beside the hook): the raw-tracepoint programs
+ * (tp_btf and raw_tp alike) did not run for a timer interrupt taken in the
+ * context of some other tasks of the machine. */
 static __always_inline void timer_recover(struct pend *p, __u64 key, __u64 v, __u64 now)
 {
 	struct timerfd_ctx *ctx = (struct timerfd_ctx *)key;
