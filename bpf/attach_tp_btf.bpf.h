@@ -54,6 +54,13 @@ int BPF_PROG(evt_fork_btf, struct task_struct *parent, struct task_struct *child
 	return 0;
 }
 
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(evt_exit_task_btf, struct task_struct *p)
+{
+	on_exit_task(p);
+	return 0;
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(evt_siggen_btf, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)

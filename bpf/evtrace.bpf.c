@@ -75,6 +75,7 @@ __u64 thash_full = 0;
  * unread, the submit wakes it. Set by user space to half the buffer. */
 const volatile __u64 rb_wake_at = 0;
 
+#define PF_EXITING_FLAG 0x00000004
 #define PF_KTHREAD_FLAG 0x00200000
 
 /* x86_64 syscall numbers (the only architecture built for so far) */
@@ -159,6 +160,13 @@ struct lcons {
 };
 
 struct tstate {
+	/* tp_btf: the thread owning this slot of tslots: its tid (0: free,
+	 * TSLOT_BUSY while taken or cleared) and start time (a tid reused by
+	 * a later thread is another owner); unused in task storage and the
+	 * per-thread hash */
+	__u32 owner_pid;
+	__u32 pad_owner;
+	__u64 owner_start;
 	/* the syscall in progress */
 	__u64 sc_ts;
 	__u64 sc_obj;
@@ -270,6 +278,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tstate);
 } thash SEC(".maps");
+
+/* tp_btf: per-thread state, direct-mapped by tid
+ * (task.bpf.h): the first choice, before task storage. Preallocated
+ * (TSLOTS x ~16.6 KB); one entry in the other modes. */
+#define TSLOTS 256
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TSLOTS);
+	__type(key, __u32);
+	__type(value, struct tstate);
+} tslots SEC(".maps");
+/* tp_btf: threads whose state is in task storage (their slot was taken):
+ * while none, a thread without a slot has no state, no storage lookup. */
+__u64 tstore_live = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -89,13 +89,17 @@ static __always_inline struct tstate *sys_exit_state(long id)
 	return cur_state(false);
 }
 
-static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __u64 a1,
-					 __u64 a2)
+/* sys_enter of a target thread with state. A global function: verified
+ * once, whatever map the caller's state comes from (a slot or task
+ * storage), not once per kind of state. */
+__noinline int sys_enter_body(struct tstate *t, long id, __u64 a0, __u64 a1, __u64 a2)
 {
 	__u64 now, obj = 0;
 	struct pend *p;
 	int k;
 
+	if (!t)
+		return 0;
 	/* the dispatches since the last look, before anything that may queue
 	 * or drop a consumption. With none waiting for a dispatch, a dispatch
 	 * matters only to a pipe read inside its callback (below); the slot
@@ -110,7 +114,7 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 	case NR_sendmsg:
 		k = fd_classify_dir((int)a0, &obj, true);
 		if (!mech_fd_sends(k) || (k != EVT_KIND_UNIX && id >= NR_sendto))
-			return;
+			return 0;
 		now = bpf_ktime_get_ns();
 		p = pend_get(obj, k, true);
 		t->sc_pkind = 0;
@@ -134,20 +138,20 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 			cnt_add(k, EVT_CNT_SENDS, 1); /* and lost (pend_get) */
 		}
 		if (t->in_handler == IN_HANDLER_EVM)
-			return;
+			return 0;
 		t->sc_op = SC_SEND_FD;
 		t->sc_kind = k;
 		t->sc_obj = obj;
 		t->sc_ts = now;
 		t->sc_nr = (__u32)id;
-		return;
+		return 0;
 	case NR_read:
 	case NR_readv:
 	case NR_recvfrom:
 	case NR_recvmsg:
 		k = fd_classify((int)a0, &obj);
 		if (k < 0 || (k != EVT_KIND_UNIX && id >= NR_recvfrom))
-			return;
+			return 0;
 		if (k == EVT_KIND_PIPE && t->slot && !t->lc_n)
 			slot_drain(t); /* the io dispatch before this read */
 		mech_read_enter(k, obj);
@@ -155,7 +159,7 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		t->sc_kind = k;
 		t->sc_obj = obj;
 		t->sc_buf = id == NR_read || id == NR_recvfrom ? a1 : 0;
-		return;
+		return 0;
 	case NR_kill:
 	case NR_tkill:
 	case NR_tgkill:
@@ -166,10 +170,10 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		t->sc_obj = 0;
 		t->sc_ts = bpf_ktime_get_ns();
 		t->sc_nr = (__u32)id;
-		return;
+		return 0;
 	case NR_rt_sigtimedwait:
 		t->sc_op = SC_SIGWAIT;
-		return;
+		return 0;
 	case NR_epoll_wait:
 	case NR_epoll_pwait:
 	case NR_epoll_pwait2:
@@ -183,39 +187,52 @@ static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __
 		 * dispatched: a whole loop iteration passed, no probe comes */
 		if (t->lc_n && t->lc[t->lc_head & (LC_MAX - 1)].start < t->wait_exit)
 			bpf_loop(LC_MAX, lc_stale, NULL, 0);
-		return;
+		return 0;
 	case NR_timerfd_settime:
 		timerfd_settime_enter((int)a0);
-		return;
+		return 0;
 	case NR_rt_sigreturn:
 		t->in_handler = 0;
-		return;
+		return 0;
 	}
+	return 0;
+}
+
+static __always_inline void on_sys_enter(struct tstate *t, long id, __u64 a0, __u64 a1,
+					 __u64 a2)
+{
+	sys_enter_body(t, id, a0, a1, a2);
 }
 
 /* A consuming syscall whose entry the tracer did not see: the receiver was
  * asleep in it when the tracer attached, and its state was made by the
  * wakeup. Decoded at its exit from the registers (the arguments are still
- * there), so its event is matched as any other, not left in flight. regs
- * NULL (classic tracepoints: no registers): none. Returns the operation. */
-static __always_inline __u8 sys_exit_unentered(struct tstate *t, struct pt_regs *regs, long id)
+ * there), so its event is matched as any other, not left in flight. No
+ * registers (classic tracepoints): none. Returns the operation. */
+struct sc_regs {
+	__u64 di, si;
+	__u32 have;
+	__u32 pad;
+};
+
+static __always_inline __u8 sys_exit_unentered(struct tstate *t, const struct sc_regs *r, long id)
 {
 	__u64 obj = 0;
 	int k;
 
-	if (!regs)
+	if (!r->have)
 		return SC_NONE;
 	switch (id) {
 	case NR_read:
 	case NR_readv:
 	case NR_recvfrom:
 	case NR_recvmsg:
-		k = fd_classify((int)BPF_CORE_READ(regs, di), &obj);
+		k = fd_classify((int)r->di, &obj);
 		if (k < 0 || k == EVT_KIND_TIMERFD || (k != EVT_KIND_UNIX && id >= NR_recvfrom))
 			return SC_NONE;
 		t->sc_kind = k;
 		t->sc_obj = obj;
-		t->sc_buf = id == NR_read || id == NR_recvfrom ? BPF_CORE_READ(regs, si) : 0;
+		t->sc_buf = id == NR_read || id == NR_recvfrom ? r->si : 0;
 		return SC_READ;
 	case NR_rt_sigtimedwait:
 		return SC_SIGWAIT;
@@ -223,15 +240,18 @@ static __always_inline __u8 sys_exit_unentered(struct tstate *t, struct pt_regs 
 	return SC_NONE;
 }
 
-static __always_inline void on_sys_exit(struct tstate *t, long id, long ret, struct pt_regs *regs)
+/* sys_exit of a target thread with something to close. A global function
+ * (sys_enter_body). */
+__noinline int sys_exit_body(struct tstate *t, long id, long ret, const struct sc_regs *r)
 {
 	struct pend *p = NULL;
 	struct cons c = {};
-	__u8 op = t->sc_op;
 	__u64 now;
+	__u8 op;
 
-	if (op == SC_NONE && (!t->ev_cls || t->ev_ret))
-		return; /* most syscalls: nothing to do, no clock read */
+	if (!t)
+		return 0;
+	op = t->sc_op;
 	/* an eventfd read after the wait that returned from the wakeup (its
 	 * return stage ended there): consume() reads the clock only if the
 	 * read is not that event's (0: not read yet) */
@@ -244,8 +264,8 @@ static __always_inline void on_sys_exit(struct tstate *t, long id, long ret, str
 	if (t->ev_cls && !t->ev_ret)
 		t->ev_ret = now;
 	/* woken in a syscall it entered unseen (before the attach) */
-	if (op == SC_NONE && (op = sys_exit_unentered(t, regs, id)) == SC_NONE)
-		return;
+	if (op == SC_NONE && (!r || (op = sys_exit_unentered(t, r, id)) == SC_NONE))
+		return 0;
 	t->sc_op = SC_NONE;
 	switch (op) {
 	case SC_WAIT:
@@ -253,22 +273,37 @@ static __always_inline void on_sys_exit(struct tstate *t, long id, long ret, str
 		if (ret > 0 && t->wait_untraced)
 			__sync_fetch_and_add(&untraced_wakeups, 1);
 		t->wait_untraced = 0;
-		return;
+		return 0;
 	case SC_SEND_FD:
 	case SC_SEND_SIG:
 		send_done(t, now, op);
-		return;
+		return 0;
 	case SC_SIGWAIT:
 		if (!sigwait_exit(ret, &c, &p))
-			return;
+			return 0;
 		break;
 	case SC_READ:
 		if (ret <= 0 || !mech_read_exit(t, ret, now, &c, &p))
-			return;
+			return 0;
 		break;
 	default:
-		return;
+		return 0;
 	}
 	consume(t, &c, p, now, 0);
 	mech_read_more(t, &c, now);
+	return 0;
+}
+
+static __always_inline void on_sys_exit(struct tstate *t, long id, long ret, struct pt_regs *regs)
+{
+	struct sc_regs r = {};
+
+	if (t->sc_op == SC_NONE && (!t->ev_cls || t->ev_ret))
+		return; /* most syscalls: nothing to do, no clock read */
+	if (t->sc_op == SC_NONE && regs) {
+		r.have = 1;
+		r.di = BPF_CORE_READ(regs, di);
+		r.si = BPF_CORE_READ(regs, si);
+	}
+	sys_exit_body(t, id, ret, &r);
 }

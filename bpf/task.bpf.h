@@ -15,22 +15,74 @@ static __always_inline bool tgid_is_target(__u32 tgid)
 	return cfg.all || tgid == cfg.target_tgid;
 }
 
-/* tp_btf: task storage. create: make it when the task belongs to a target. */
+/* tp_btf: a thread's state is the slot of tslots its tid selects, owned by
+ * the thread (tid and start time) from its first hook to its exit
+ * (hook_task.bpf.h frees it). The verifier inlines the array lookup: no
+ * helper call and no lock on the path of every hook (task storage costs
+ * a call and takes a per-CPU lock a nested hook fails on). A thread whose
+ * slot another one holds has task storage instead, looked up only while
+ * some thread has (tstore_live). A thread that exec()s from a non-leader
+ * takes the leader's tid: its old slot is found by no one and stays taken
+ * (that tid's threads get task storage). */
+#define TSLOT_BUSY 0xffffffffU
+
+static __always_inline struct tstate *tslot_get(struct task_struct *task)
+{
+	__u32 i = (__u32)task->pid & (TSLOTS - 1);
+
+	return bpf_map_lookup_elem(&tslots, &i);
+}
+
+static __always_inline bool tslot_owns(const struct tstate *t, struct task_struct *task)
+{
+	return t->owner_pid == (__u32)task->pid && t->owner_start == task->start_time;
+}
+
+/* tp_btf: the state of a new target thread: its slot if free, else task
+ * storage. A slot being taken or cleared (TSLOT_BUSY) is no one's yet:
+ * none (the hook that asked loses this one run, never the event's
+ * accounting of another thread). */
+static __always_inline struct tstate *task_state_make(struct task_struct *task, struct tstate *t)
+{
+	if (t && !t->owner_pid) {
+		if (__sync_val_compare_and_swap(&t->owner_pid, 0, TSLOT_BUSY))
+			return NULL;
+		t->owner_start = task->start_time;
+		t->tgid = task->tgid;
+		t->owner_pid = (__u32)task->pid;
+		return t;
+	}
+	if (t && t->owner_pid == TSLOT_BUSY)
+		return NULL;
+	__sync_fetch_and_add(&tstore_live, 1);
+	t = bpf_task_storage_get(&tstore, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+		__sync_fetch_and_add(&tstore_live, -1);
+		return NULL;
+	}
+	t->tgid = task->tgid;
+	return t;
+}
+
+/* tp_btf. create: make it when the task belongs to a target. */
 static __always_inline struct tstate *task_state(struct task_struct *task, bool create)
 {
-	struct tstate *t;
+	struct tstate *t, *s;
 
 	if (cfg.hooks_only)
 		return NULL;
-	t = bpf_task_storage_get(&tstore, task, 0, 0);
-	if (t || !create)
+	t = tslot_get(task);
+	if (t && tslot_owns(t, task))
 		return t;
-	if (!tgid_is_target(task->tgid) || (task->flags & PF_KTHREAD_FLAG))
+	if (tstore_live) {
+		s = bpf_task_storage_get(&tstore, task, 0, 0);
+		if (s)
+			return s;
+	}
+	if (!create || !tgid_is_target(task->tgid) ||
+	    (task->flags & (PF_KTHREAD_FLAG | PF_EXITING_FLAG)))
 		return NULL;
-	t = bpf_task_storage_get(&tstore, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (t)
-		t->tgid = task->tgid;
-	return t;
+	return task_state_make(task, t);
 }
 
 /* raw_tp / tracepoint: hash keyed by tid. */

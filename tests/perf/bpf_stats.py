@@ -128,7 +128,7 @@ def main():
             die("usage: bpf_stats.py [NAME=EVTRACE ...]")
         bins.append((name, path))
     bins = bins or [("evtrace", evtrace)]
-    bins.append(("floor", bins[0][1]))
+    bins.append(("floor", bins[-1][1]))  # the floor of the last build named
     for _, f in bins + [("evload", evload)]:
         if not os.access(f, os.X_OK):
             die("missing " + f)
@@ -159,7 +159,8 @@ def main():
         print(row)
     # the programs' time above the floor's per run, per round trip of the
     # ping-pong (its voluntary switches / 2): what evtrace adds to each
-    fl = {p: statistics.median(m[p][1] for m in res["floor"] if p in m) for p in progs if p}
+    fl = {p: statistics.median(m[p][1] for m in res["floor"] if p in m) for p in progs
+          if p and any(p in m for m in res["floor"])}
     row = "%-16s" % "ns/round trip"
     for name, _ in bins:
         v = []

@@ -127,6 +127,9 @@ static const struct tcase cases[] = {
 	 * traffic: the hash must forget them at their exit */
 	{ .name = "eventfd-threads-raw_tp", .kind = "eventfd", .n = 1000, .flags = "--threads=17000",
 	  .mode = "raw_tp" },
+	/* tp_btf: more dead threads than the per-thread slots (256) before
+	 * the traffic: each frees its slot at its exit, or has task storage */
+	{ .name = "eventfd-threads", .kind = "eventfd", .n = 1000, .flags = "--threads=600" },
 	{ .name = "eventfd-tracepoint", .kind = "eventfd", .n = 1000, .flags = "--epoll", .mode = "tracepoint" },
 	{ .name = "signalfd-tracepoint", .kind = "signalfd", .n = 1000, .flags = "", .mode = "tracepoint" },
 	{ .name = "timerfd-tracepoint", .kind = "timerfd", .n = 100, .flags = "", .mode = "tracepoint" },

@@ -204,6 +204,8 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	choose_programs(skel, mode, probe);
 	if (mode == EVT_MODE_TP_BTF)
 		bpf_map__set_max_entries(skel->maps.thash, 1);
+	else
+		bpf_map__set_max_entries(skel->maps.tslots, 1);
 	if (cfg->events) {
 		bpf_map__set_max_entries(skel->maps.events, RINGBUF_SIZE);
 		/* no wakeup per record: tracer_poll's timeout collects them,
