@@ -75,6 +75,37 @@ mutate duration-neg 'r["settings"]["duration_s"] = -1.5'
 rejected duration-neg "settings.duration_s: negative"
 mutate name-newline 'r["mechanisms"]["evil\n\u001b[2J"] = {}'
 rejected name-newline 'mechanisms.evil\x0a\x1b[2J: unknown mechanism'
+# -P's processes and the signals' by_signal lists
+mutate procs-obj 'r["processes"] = {}'
+rejected procs-obj "processes: not an array"
+mutate procs-dup 'r["processes"] = [{"pid": 5, "comm": "a", "mechanisms": {"eventfd": e}}, {"pid": 5, "comm": "b", "mechanisms": {}}]'
+rejected procs-dup "processes[1].pid: 5 listed twice"
+mutate procs-pid 'r["processes"] = [{"pid": 5000000, "comm": "a", "mechanisms": {}}]'
+rejected procs-pid "processes[0].pid: 5000000 is not a process id"
+mutate procs-many 'r["processes"] = [{"pid": i + 1, "comm": "a", "mechanisms": {}} for i in range(65)]'
+rejected procs-many "processes: 65 listed, more than the 64"
+mutate procs-mech 'r["processes"] = [{"pid": 7, "comm": "a", "mechanisms": {"eventfd": dict(e, events=-1)}}]'
+rejected procs-mech "processes[0].mechanisms.eventfd.events: not a non-negative integer"
+mutate procs-kind 'r["processes"] = [{"pid": 7, "comm": "a", "mechanisms": {"futex": e}}]'
+rejected procs-kind "processes[0].mechanisms.futex: unknown mechanism"
+mutate sig-dup 'e["by_signal"] = [{"signo": 10, "name": "SIGUSR1", "events": 1}, {"signo": 10, "name": "SIGUSR1"}]'
+rejected sig-dup "mechanisms.eventfd.by_signal[1].signo: signal 10 listed twice"
+mutate sig-zero 'e["by_signal"] = [{"signo": 0, "name": "none"}]'
+rejected sig-zero "mechanisms.eventfd.by_signal[0].signo: 0 is not a signal number"
+mutate sig-name 'e["by_signal"] = [{"signo": 12, "events": 3}]'
+rejected sig-name "mechanisms.eventfd.by_signal[0].name: missing"
+# ... and read back as they were written: the text shows them
+n=$((n + 1))
+mutate procs-ok 'r["processes"] = [{"pid": 4242, "comm": "worker", "mechanisms": {"eventfd": e}}]
+r["processes_left_out"] = 3
+e["by_signal"] = [{"signo": 12, "name": "SIGUSR2", "events": 7, "sends": 7}]'
+if "$EVTRACE" report "$tmp/procs-ok.json" >"$tmp/text" 2>"$tmp/err"; then
+	grep -q "^processes (1, more left out)" "$tmp/text" && grep -q "^  pid 4242 (worker)" "$tmp/text" &&
+		grep -q "^  3 more processes" "$tmp/text" && grep -q "^  SIGUSR2 *events 7," "$tmp/text" ||
+		fail "processes / by_signal not shown as read: $(grep -A3 '^processes' "$tmp/text")"
+else
+	fail "evtrace report on a report with processes: $(cat "$tmp/err")"
+fi
 
 # no_raw FILE: no control byte but newline, no DEL, no C1 (U+0080..U+009F as
 # UTF-8), no byte that is not UTF-8

@@ -87,6 +87,15 @@ for k, top in d["mechanisms"].items():
 print(("FAIL -P: " + "; ".join(bad)) if bad else "ok -P: 2 processes, pipe 300 events each, adding up")
 sys.exit(1 if bad else 0)
 PY
+	# evtrace report reads the processes back: the same section as the run's
+	"$EVTRACE" report "$tmp/pp.json" >"$tmp/pp.report" 2>&1
+	sed -n '/^processes (/,/^$/p' "$tmp/pp.err" >"$tmp/pp.procs.run"
+	sed -n '/^processes (/,/^$/p' "$tmp/pp.report" >"$tmp/pp.procs.report"
+	if ! [ -s "$tmp/pp.procs.run" ] || ! diff "$tmp/pp.procs.run" "$tmp/pp.procs.report" >"$tmp/pp.diff"; then
+		echo "FAIL -P: evtrace report shows other processes than the run did:"
+		sed 's/^/    /' "$tmp/pp.diff" | head -10
+		fails=$((fails + 1))
+	fi
 	n=$(grep -c '^evtrace_events_total{mechanism="pipe",pid="[0-9]*",comm="evload' "$tmp/pp.prom")
 	[ "$n" -eq 2 ] || { echo "FAIL -P: $n pipe series with pid and comm labels in the Prometheus file, want 2"; fails=$((fails + 1)); }
 else

@@ -842,8 +842,11 @@ struct json_object *report_to_json(const struct evtrace_report *r)
 		json_object_object_add(o, report_sections[i].key,
 				       fields_to_json(report_sections[i].fields, report_sections[i].n, r));
 	add_u64(o, "untraced_wakeups", r->untraced_wakeups);
-	if (r->per_process)
+	if (r->per_process) {
 		json_object_object_add(o, "processes", procs_to_json(r));
+		if (r->procs_left_out)
+			add_u64(o, "processes_left_out", r->procs_left_out);
+	}
 	return o;
 }
 
@@ -1156,18 +1159,19 @@ static int rd_buckets(struct rd *rd, struct json_object *a, const char *where,
 	return 0;
 }
 
-static int rd_kind(struct rd *rd, const char *name, struct json_object *o,
-		   struct evtrace_kind_report *kr)
+/* One mechanism's counters, stage summaries, sender cost and wakes (the
+ * shape of the top level's and of each process's). */
+static int rd_mech(struct rd *rd, struct json_object *o, const char *where, uint64_t *counters,
+		   struct hist_summary *sum)
 {
-	char where[64], swhere[96];
-	struct json_object *stages, *wakes, *a;
+	char swhere[160];
+	struct json_object *stages, *wakes;
 
-	snprintf(where, sizeof(where), "mechanisms.%s", name);
 	if (!json_object_is_type(o, json_type_object))
 		return rd_fail(rd, "%s: not an object", where);
 	for (size_t i = 0; i < ARRAY_LEN(counter_keys); i++)
 		if (rd_u64(rd, o, where, counter_keys[i].key, counter_keys[i].required,
-			   &kr->counters[counter_keys[i].c]))
+			   &counters[counter_keys[i].c]))
 			return -EINVAL;
 	stages = get_typed(o, "stages", json_type_object);
 	if (!stages)
@@ -1183,23 +1187,76 @@ static int rd_kind(struct rd *rd, const char *name, struct json_object *o,
 				continue;	/* an extra: optional */
 			return rd_fail(rd, "%s: missing", swhere);
 		}
-		if (rd_summary(rd, h, swhere, &kr->sum[s]))
+		if (rd_summary(rd, h, swhere, &sum[s]))
 			return -EINVAL;
 	}
 	snprintf(swhere, sizeof(swhere), "%s.sender_cost", where);
 	if (!has_key(o, "sender_cost"))
 		return rd_fail(rd, "%s: missing", swhere);
 	if (rd_summary(rd, json_object_object_get(o, "sender_cost"), swhere,
-		       &kr->sum[EVT_STAGE_SENDER]))
+		       &sum[EVT_STAGE_SENDER]))
 		return -EINVAL;
 	wakes = get_typed(o, "wakes", json_type_object);
 	snprintf(swhere, sizeof(swhere), "%s.wakes", where);
 	if (!wakes)
 		return rd_fail(rd, "%s: missing or not an object", swhere);
 	for (size_t i = 0; i < ARRAY_LEN(wake_keys); i++)
-		if (rd_u64(rd, wakes, swhere, wake_keys[i].key, true,
-			   &kr->counters[wake_keys[i].c]))
+		if (rd_u64(rd, wakes, swhere, wake_keys[i].key, true, &counters[wake_keys[i].c]))
 			return -EINVAL;
+	return 0;
+}
+
+/* "by_signal" of kind k: [{"signo", "name", counters...}], each signal
+ * once (its accounting is derived, not read). */
+static int rd_by_signal(struct rd *rd, struct json_object *a, const char *where,
+			struct evtrace_report *r, enum evt_kind k)
+{
+	bool seen[EVTRACE_NSIG] = { false };
+	char swhere[128];
+
+	if (!json_object_is_type(a, json_type_array))
+		return rd_fail(rd, "%s.by_signal: not an array", where);
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i), *f;
+		int64_t signo;
+
+		snprintf(swhere, sizeof(swhere), "%s.by_signal[%zu]", where, i);
+		if (!json_object_is_type(o, json_type_object))
+			return rd_fail(rd, "%s: not an object", swhere);
+		if (!json_object_object_get_ex(o, "signo", &f) || !json_object_is_type(f, json_type_int))
+			return rd_fail(rd, "%s.signo: missing or not an integer", swhere);
+		signo = json_object_get_int64(f);
+		if (signo < 1 || signo >= EVTRACE_NSIG)
+			return rd_fail(rd, "%s.signo: %lld is not a signal number (1 to %d)", swhere,
+				       (long long)signo, EVTRACE_NSIG - 1);
+		if (seen[signo])
+			return rd_fail(rd, "%s.signo: signal %lld listed twice", swhere,
+				       (long long)signo);
+		seen[signo] = true;
+		if (!get_typed(o, "name", json_type_string))
+			return rd_fail(rd, "%s.name: missing or not a string", swhere);
+		for (size_t j = 0; j < ARRAY_LEN(counter_keys); j++)
+			if (counter_keys[j].c != EVT_CNT_CARRIED &&
+			    rd_u64(rd, o, swhere, counter_keys[j].key, false,
+				   &r->by_signal[k][signo][counter_keys[j].c]))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+static int rd_kind(struct rd *rd, const char *name, struct json_object *o,
+		   struct evtrace_report *r, enum evt_kind k)
+{
+	struct evtrace_kind_report *kr = &r->kind[k];
+	struct json_object *a;
+	char where[64];
+
+	snprintf(where, sizeof(where), "mechanisms.%s", name);
+	if (rd_mech(rd, o, where, kr->counters, kr->sum))
+		return -EINVAL;
+	if (has_key(o, "by_signal") &&
+	    rd_by_signal(rd, json_object_object_get(o, "by_signal"), where, r, k))
+		return -EINVAL;
 	if (has_key(o, "total_buckets")) {
 		a = get_typed(o, "total_buckets", json_type_array);
 		if (!a)
@@ -1270,6 +1327,59 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 	return 0;
 }
 
+/* -P: "processes": [{"pid", "comm", "mechanisms": {...}}], at most
+ * EVTRACE_MAX_PROCS, each pid once; "processes_left_out" those not listed. */
+static int rd_procs(struct rd *rd, struct json_object *root, struct evtrace_report *r)
+{
+	struct json_object *a = get_typed(root, "processes", json_type_array);
+	char where[64], mwhere[160];
+	size_t n;
+
+	if (!a)
+		return rd_fail(rd, "processes: not an array");
+	n = json_object_array_length(a);
+	if (n > EVTRACE_MAX_PROCS)
+		return rd_fail(rd, "processes: %zu listed, more than the %d a report holds", n,
+			       EVTRACE_MAX_PROCS);
+	r->per_process = true;
+	r->nprocs = (int)n;
+	for (size_t i = 0; i < n; i++) {
+		const struct jfield fields[] = {
+			{ "pid", JF_INT, true, offsetof(struct evtrace_proc_report, pid), sizeof(int),
+			  "process id", false },
+			{ "comm", JF_STR, true, offsetof(struct evtrace_proc_report, comm),
+			  sizeof(r->procs[i].comm), NULL, false },
+		};
+		struct evtrace_proc_report *p = &r->procs[i];
+		struct json_object *o = json_object_array_get_idx(a, i), *m;
+
+		snprintf(where, sizeof(where), "processes[%zu]", i);
+		if (!json_object_is_type(o, json_type_object))
+			return rd_fail(rd, "%s: not an object", where);
+		if (rd_fields(rd, o, where, fields, ARRAY_LEN(fields), p))
+			return -EINVAL;
+		if (p->pid > EVTRACE_PID_MAX)
+			return rd_fail(rd, "%s.pid: %d is not a process id (at most %d)", where, p->pid,
+				       EVTRACE_PID_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (r->procs[j].pid == p->pid)
+				return rd_fail(rd, "%s.pid: %d listed twice", where, p->pid);
+		m = get_typed(o, "mechanisms", json_type_object);
+		if (!m)
+			return rd_fail(rd, "%s.mechanisms: missing or not an object", where);
+		json_object_object_foreach(m, name, kobj) {
+			int k = evt_kind_from_name(name);
+
+			snprintf(mwhere, sizeof(mwhere), "%s.mechanisms.%.40s", where, name);
+			if (k < 0)
+				return rd_fail(rd, "%s: unknown mechanism", mwhere);
+			if (rd_mech(rd, kobj, mwhere, p->counters[k], p->sum[k]))
+				return -EINVAL;
+		}
+	}
+	return rd_u64(rd, root, "report", "processes_left_out", false, &r->procs_left_out);
+}
+
 static int rd_report(struct rd *rd, struct evtrace_report *r, struct json_object *root)
 {
 	struct json_object *settings, *mech, *f;
@@ -1293,9 +1403,11 @@ static int rd_report(struct rd *rd, struct evtrace_report *r, struct json_object
 
 		if (k < 0)
 			return rd_fail(rd, "mechanisms.%.40s: unknown mechanism", name);
-		if (rd_kind(rd, name, kobj, &r->kind[k]))
+		if (rd_kind(rd, name, kobj, r, k))
 			return -EINVAL;
 	}
+	if (has_key(root, "processes") && rd_procs(rd, root, r))
+		return -EINVAL;
 	if (rd_u64(rd, root, "report", "untraced_wakeups", false, &r->untraced_wakeups))
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_LEN(report_sections); i++) {

@@ -57,6 +57,7 @@ struct evtrace_kind_report {
  * (the stages from its events' records; no sender cost: records are the
  * receiver's). */
 #define EVTRACE_MAX_PROCS 64
+#define EVTRACE_PID_MAX 4194304 /* the kernel's PID_MAX_LIMIT (64-bit) */
 #define EVTRACE_NSIG 65
 struct evtrace_proc_report {
 	int pid;
