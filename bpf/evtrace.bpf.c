@@ -167,6 +167,9 @@ struct tstate {
 	__u32 owner_pid;
 	__u32 pad_owner;
 	__u64 owner_start;
+	/* tp_btf: the thread's task_struct (its fds are classified from it
+	 * without a helper call); 0 in the other modes */
+	__u64 task;
 	/* the syscall in progress */
 	__u64 sc_ts;
 	__u64 sc_obj;

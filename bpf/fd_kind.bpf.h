@@ -55,11 +55,12 @@ static __always_inline int fd_socket(__u64 socket, bool send, __u64 *obj)
 	return EVT_KIND_UNIX;
 }
 
-/* The kind of fd, from its file's f_op->poll, and the object behind it
- * (eventfd_ctx, timerfd_ctx, pipe_inode_info). -1 if none of ours.
- * tp_btf: typed loads only (cheap: no helper call); the other modes read
- * everything through CO-RE. */
-static __always_inline int fd_classify_dir(int fd, __u64 *obj, bool send)
+/* The kind of fd of the current task (cur: its task_struct as its state
+ * keeps it, 0: not known), from its file's f_op->poll, and the object
+ * behind it (eventfd_ctx, timerfd_ctx, pipe_inode_info). -1 if none of
+ * ours. tp_btf: typed loads only, from the state's task pointer (cheap: no
+ * helper call); the other modes read everything through CO-RE. */
+static __always_inline int fd_classify_dir(int fd, __u64 *obj, bool send, __u64 cur)
 {
 	struct file **fds, *file = NULL;
 	struct fdtable *fdt;
@@ -68,7 +69,9 @@ static __always_inline int fd_classify_dir(int fd, __u64 *obj, bool send)
 	if (fd < 0)
 		return -1;
 	if (cfg.mode == EVT_MODE_TP_BTF) {
-		struct task_struct *task = bpf_get_current_task_btf();
+		struct task_struct *task = bpf_rdonly_cast(
+			(void *)(cur ? cur : bpf_get_current_task()),
+			bpf_core_type_id_kernel(struct task_struct));
 		struct file *f;
 
 		fdt = task->files->fdt;
@@ -107,9 +110,9 @@ static __always_inline int fd_classify_dir(int fd, __u64 *obj, bool send)
 }
 
 /* An fd being read (or waited on, re-armed): its kind and object. */
-static __always_inline int fd_classify(int fd, __u64 *obj)
+static __always_inline int fd_classify(int fd, __u64 *obj, __u64 cur)
 {
-	return fd_classify_dir(fd, obj, false);
+	return fd_classify_dir(fd, obj, false, cur);
 }
 
 /* eventfd and timerfd reads return an 8-byte count (events, expirations):

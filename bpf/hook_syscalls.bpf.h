@@ -62,7 +62,7 @@ static __always_inline void sys_enter_lost(long id, __u64 a0)
 	if (id == NR_rt_sigtimedwait) {
 		cnt_add(EVT_KIND_SIGWAIT, EVT_CNT_LOST, 1);
 	} else if (id == NR_read || id == NR_readv || id == NR_recvfrom || id == NR_recvmsg) {
-		k = fd_classify((int)a0, &obj);
+		k = fd_classify((int)a0, &obj, 0);
 		if (k >= 0)
 			cnt_add(k, EVT_CNT_LOST, 1);
 	}
@@ -112,7 +112,7 @@ __noinline int sys_enter_body(struct tstate *t, long id, __u64 a0, __u64 a1, __u
 	case NR_writev:
 	case NR_sendto:
 	case NR_sendmsg:
-		k = fd_classify_dir((int)a0, &obj, true);
+		k = fd_classify_dir((int)a0, &obj, true, t->task);
 		if (!mech_fd_sends(k) || (k != EVT_KIND_UNIX && id >= NR_sendto))
 			return 0;
 		now = bpf_ktime_get_ns();
@@ -149,7 +149,7 @@ __noinline int sys_enter_body(struct tstate *t, long id, __u64 a0, __u64 a1, __u
 	case NR_readv:
 	case NR_recvfrom:
 	case NR_recvmsg:
-		k = fd_classify((int)a0, &obj);
+		k = fd_classify((int)a0, &obj, t->task);
 		if (k < 0 || (k != EVT_KIND_UNIX && id >= NR_recvfrom))
 			return 0;
 		if (k == EVT_KIND_PIPE && t->slot && !t->lc_n)
@@ -189,7 +189,7 @@ __noinline int sys_enter_body(struct tstate *t, long id, __u64 a0, __u64 a1, __u
 			bpf_loop(LC_MAX, lc_stale, NULL, 0);
 		return 0;
 	case NR_timerfd_settime:
-		timerfd_settime_enter((int)a0);
+		timerfd_settime_enter((int)a0, t->task);
 		return 0;
 	case NR_rt_sigreturn:
 		t->in_handler = 0;
@@ -227,7 +227,7 @@ static __always_inline __u8 sys_exit_unentered(struct tstate *t, const struct sc
 	case NR_readv:
 	case NR_recvfrom:
 	case NR_recvmsg:
-		k = fd_classify((int)r->di, &obj);
+		k = fd_classify((int)r->di, &obj, t->task);
 		if (k < 0 || k == EVT_KIND_TIMERFD || (k != EVT_KIND_UNIX && id >= NR_recvfrom))
 			return SC_NONE;
 		t->sc_kind = k;

@@ -84,13 +84,13 @@ static __always_inline void timerfd_read_enter(__u64 obj)
  * are sends and rearmed too. ticks first: the hook queues an expiry before
  * the callback counts its tick, so every tick read has its queued expiry
  * visible, and a missed one is never mistaken for a late one. */
-static __always_inline void timerfd_settime_enter(int fd)
+static __always_inline void timerfd_settime_enter(int fd, __u64 cur)
 {
 	__u64 obj = 0, ticks;
 	struct pend *p;
 	__u32 n, miss;
 
-	if (fd_classify(fd, &obj) != EVT_KIND_TIMERFD)
+	if (fd_classify(fd, &obj, cur) != EVT_KIND_TIMERFD)
 		return;
 	p = timerfd_pend(obj);
 	if (!p)

@@ -49,6 +49,7 @@ static __always_inline struct tstate *task_state_make(struct task_struct *task, 
 			return NULL;
 		t->owner_start = task->start_time;
 		t->tgid = task->tgid;
+		t->task = (__u64)task;
 		t->owner_pid = (__u32)task->pid;
 		return t;
 	}
@@ -61,6 +62,7 @@ static __always_inline struct tstate *task_state_make(struct task_struct *task, 
 		return NULL;
 	}
 	t->tgid = task->tgid;
+	t->task = (__u64)task;
 	return t;
 }
 
