@@ -72,6 +72,12 @@ t += 10_000
 # a 1 ns stage, and an event of 1 ns
 ev("eventfd", 600, 601, t, send=1, wake=5, ret=3, disp=0, wt="same_cpu")
 ev("pipe", 600, 601, t + 100, total=1)
+t += 10_000
+# one read taking two units of one write: the same start and total, the
+# first woken (stages), the second queued behind it
+snd(700, 701, t, 900, "write")
+ev("pipe", 700, 702, t, send=600, wake=2000, ret=400, wt="cross_cpu")
+ev("pipe", 700, 702, t, total=3000)
 PY
 python3 "$here/validate_json.py" events "$tmp/synth.events" || fail "synthetic records: off the schema"
 if "$EVTRACE" report --events "$tmp/synth.events" --perfetto "$tmp/synth.json" 2>"$tmp/err"; then
@@ -81,10 +87,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 od = d["otherData"]
 # 25 + 25 ping-pong flows, 40 queued (the first one on the thread's track, at
-# least one extra track), the signal's and the pipe's: 92 flows
-assert od["events"] == 40 + 50 + 1 + 1 + 1 + 2, od
-assert od["sends"] == 50 + 40 + 1 + 2 + 1, od
-assert od["flows"] == 50 + 40 + 1 + 1, od
+# least one extra track), the signal's, the pipe's and the two-unit read's
+# (one flow, to its first event): 93 flows
+assert od["events"] == 40 + 50 + 1 + 1 + 1 + 2 + 2, od
+assert od["sends"] == 50 + 40 + 1 + 2 + 1 + 1, od
+assert od["flows"] == 50 + 40 + 1 + 1 + 1, od
 assert od["overlapping"] >= 39 and od["left_out"] == 0, od
 names = {e["args"]["name"] for e in d["traceEvents"] if e["ph"] == "M"}
 assert any("overlapping #1" in n for n in names), names
@@ -96,6 +103,8 @@ assert len(sig) == 1 and sig[0]["tid"] != 302, "the signal event should leave 30
 pipe = [e for e in d["traceEvents"] if e.get("name") == "pipe event" and e["args"]["total_ns"] == 2000]
 kids = [e for e in d["traceEvents"] if e.get("cat") == "stage" and e["pid"] == 500]
 assert len(pipe) == 1 and not kids, "stages that do not fit their total should be left out"
+two = [e for e in d["traceEvents"] if e.get("name") == "pipe event" and e["pid"] == 700]
+assert len(two) == 2, "both events of one two-unit read should be drawn"
 PY
 	# the checker itself: a moved stage, a flow without its end
 	python3 - "$tmp/synth.json" "$tmp/moved.json" "$tmp/noend.json" <<'PY'
