@@ -33,9 +33,11 @@ static __always_inline struct tstate *tslot_get(struct task_struct *task)
 	return bpf_map_lookup_elem(&tslots, &i);
 }
 
+/* (tid 0, the idle tasks, owns no slot: a free slot reads owner 0) */
 static __always_inline bool tslot_owns(const struct tstate *t, struct task_struct *task)
 {
-	return t->owner_pid == (__u32)task->pid && t->owner_start == task->start_time;
+	return t->owner_pid == (__u32)task->pid && t->owner_pid &&
+	       t->owner_start == task->start_time;
 }
 
 /* tp_btf: the state of a new target thread: its slot if free, else task

@@ -192,6 +192,12 @@ sys.exit(0 if c == "true caf\ufffd" else "JSON command %r" % c)' "$tmp/latin1.js
 	n=$((n + 1))
 	(exec -a "sleeper$esc" sleep 30) &
 	pids+=($!)
+	# attach once the subshell has become the sleeper (before its exec,
+	# /proc shows the shell's command line)
+	for _ in $(seq 200); do
+		head -c 7 "/proc/${pids[0]}/cmdline" 2>/dev/null | grep -q '^sleeper' && break
+		sleep 0.05
+	done
 	if "$EVTRACE" attach -p "${pids[0]}" -d 1 --json "$tmp/attach.json" >"$tmp/text" 2>"$tmp/err"; then
 		no_raw "$tmp/text" || fail "attach: report text holds raw control characters"
 		grep -qF 'sleeper\x1b[2J\x1b]0;owned\x07 30' "$tmp/text" ||
