@@ -9,6 +9,16 @@
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
+/* The kernel's BTF ids of the types the tp_btf path casts to. Set by user
+ * space when it loads with the BTF prepared at build time for this very
+ * kernel (tools/tracer/kbtf.c): that BTF holds only the types the CO-RE
+ * relocations need, so their ids in it are not the kernel's. 0: the id
+ * comes from a CO-RE relocation against the kernel's own BTF. */
+const volatile __u32 kbtf_task_struct = 0;
+const volatile __u32 kbtf_kiocb = 0;
+const volatile __u32 kbtf_file = 0;
+#define KBTF_ID(prepared, type) ((prepared) ? (prepared) : bpf_core_type_id_kernel(type))
+
 /* The f_op->poll of each fd kind: their addresses come from the kernel's
  * BTF at load (the verifier resolves them; no kallsyms read by user space,
  * no CAP_SYSLOG). Weak: a kernel without one leaves it 0, never matched. */
@@ -71,7 +81,7 @@ static __always_inline int fd_classify_dir(int fd, __u64 *obj, bool send, __u64 
 	if (cfg.mode == EVT_MODE_TP_BTF) {
 		struct task_struct *task = bpf_rdonly_cast(
 			(void *)(cur ? cur : bpf_get_current_task()),
-			bpf_core_type_id_kernel(struct task_struct));
+			KBTF_ID(kbtf_task_struct, struct task_struct));
 		struct file *f;
 
 		fdt = task->files->fdt;
@@ -81,10 +91,10 @@ static __always_inline int fd_classify_dir(int fd, __u64 *obj, bool send, __u64 
 		/* the slot as the first member of a struct (kiocb's ki_filp):
 		 * a typed load, faulting safely, instead of a helper call */
 		file = ((struct kiocb *)bpf_rdonly_cast(&fds[fd],
-				bpf_core_type_id_kernel(struct kiocb)))->ki_filp;
+				KBTF_ID(kbtf_kiocb, struct kiocb)))->ki_filp;
 		if (!file)
 			return -1;
-		f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+		f = bpf_rdonly_cast(file, KBTF_ID(kbtf_file, struct file));
 		kind = fd_kind((__u64)f->f_op->poll);
 		if (kind >= 0)
 			*obj = (__u64)f->private_data;

@@ -10,6 +10,7 @@ TEST_TARGETS += test-tracer
 TRACER_TEST      := $(BUILD)/tests/tracer/tracer_test
 TRACER_LOAD      := $(BUILD)/tests/tracer/tracer_load
 TRACER_TEST_OBJS := $(BUILD)/obj/tests/tracer/tracer_test.o $(BUILD)/obj/tools/tracer/tracer.o \
+                    $(BUILD)/obj/tools/tracer/kbtf.o \
                     $(BUILD)/obj/tools/tracer/report.o $(BUILD)/obj/tools/tracer/outfile.o \
                     $(BUILD)/obj/user/shared/hist.o $(BUILD)/obj/user/shared/mech.o \
                     $(BUILD)/obj/user/shared/textesc.o $(BUILD)/obj/user/shared/machine.o
@@ -37,3 +38,17 @@ $(LOGHIST_TEST): $(patsubst %.c,$(BUILD)/asan/%.o,tests/tracer/loghist_test.c us
 
 test-loghist: $(LOGHIST_TEST)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(LOGHIST_TEST)
+
+# The prepared kernel BTF's build-ID check (tools/tracer/kbtf.c): the notes
+# parser on well-formed and malformed notes, EVTRACE_KBTF=off (unit,
+# ASan+UBSan, cmocka, no BPF).
+.PHONY: test-kbtf
+TEST_TARGETS += test-kbtf
+
+KBTF_TEST := $(BUILD)/tests/tracer/kbtf_test
+$(KBTF_TEST): $(patsubst %.c,$(BUILD)/asan/%.o,tests/tracer/kbtf_test.c tools/tracer/kbtf.c)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka
+
+test-kbtf: $(KBTF_TEST)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(KBTF_TEST)

@@ -30,6 +30,7 @@
 
 #include "mech.h"
 #include "tracer.h"
+#include "kbtf.h"
 
 static const char *load_bin = "build/tests/tracer/tracer_load";
 static int verbose;
@@ -89,6 +90,8 @@ struct tcase {
 	bool follow;
 	bool attach;            /* attach to it running (no stop before exec) */
 	bool events;            /* per-event records to a file, counted */
+	bool whole_btf;         /* EVTRACE_KBTF=off: relocated against the whole
+				 * kernel BTF, not the one prepared at build */
 };
 
 static const struct tcase cases[] = {
@@ -111,6 +114,12 @@ static const struct tcase cases[] = {
 	  .attach = true },
 	{ .name = "signalfd-attach", .kind = "signalfd", .n = 1000, .flags = "--epoll --cross", .attach = true },
 	{ .name = "eventfd-events", .kind = "eventfd", .n = 2000, .flags = "--epoll", .events = true },
+	/* the same programs relocated against the whole kernel BTF (as on a
+	 * kernel evtrace was not built on) */
+	{ .name = "eventfd-whole-btf", .kind = "eventfd", .n = 2000, .flags = "--epoll",
+	  .whole_btf = true },
+	{ .name = "pipe-whole-btf-raw_tp", .kind = "pipe", .n = 1000, .flags = "", .mode = "raw_tp",
+	  .whole_btf = true },
 	{ .name = "pipe", .kind = "pipe", .n = 2000, .flags = "" },
 	{ .name = "pipe-epoll", .kind = "pipe", .n = 2000, .flags = "--epoll --cross" },
 	{ .name = "signal", .kind = "signal", .n = 2000, .flags = "" },
@@ -299,11 +308,16 @@ static bool trace_load(const struct tcase *c, pid_t pid, int ctl, const char *ev
 		setenv("EVTRACE_ATTACH_MODE", c->mode, 1);
 	else
 		unsetenv("EVTRACE_ATTACH_MODE");
+	if (c->whole_btf)
+		setenv("EVTRACE_KBTF", "off", 1);
+	else
+		unsetenv("EVTRACE_KBTF");
 	opts.pid = pid;
 	opts.follow_forks = c->follow;
 	opts.verbose = verbose;
 	r = tracer_open(&t, &opts, err, sizeof(err));
 	unsetenv("EVTRACE_ATTACH_MODE");
+	unsetenv("EVTRACE_KBTF");
 	if (!c->attach)
 		kill(pid, SIGCONT);
 	else if (ctl >= 0) {
@@ -328,6 +342,11 @@ static bool trace_load(const struct tcase *c, pid_t pid, int ctl, const char *ev
 	CHECK(r == 0, "%s: tracer_collect: %s", c->name, strerror(-r));
 	CHECK(!strcmp(rep->settings.attach_mode, c->mode ? c->mode : "tp_btf"),
 	      "%s: attach mode %s", c->name, rep->settings.attach_mode);
+	/* built on this kernel (make test builds here): the prepared BTF,
+	 * unless turned off */
+	CHECK(tracer_btf_prepared(t) == (!c->whole_btf && kbtf_built()),
+	      "%s: prepared kernel BTF %s (built with %s)", c->name,
+	      tracer_btf_prepared(t) ? "used" : "not used", kbtf_built() ? "one" : "none");
 	{
 		/* interval reports: a reset leaves nothing behind (but the
 		 * levels: what is in flight, carried over from before) */

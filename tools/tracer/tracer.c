@@ -7,6 +7,7 @@
  * dispatch stage, and collects the per-CPU maps into a report.
  */
 #include "tracer.h"
+#include "kbtf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +68,7 @@ struct tracer {
 	int ncpus;
 	void *pcpu_buf;        /* one lookup of a per-CPU loghist */
 	char usdt_path[PATH_MAX];
+	bool kbtf;             /* loaded with the prepared kernel BTF (kbtf.h) */
 };
 
 static const char *const mode_names[] = {
@@ -183,10 +185,10 @@ struct evt_libevm {
 };
 
 static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_config *cfg,
-		    const char *btf_custom, enum usdt_probe probe, const struct evt_libevm *evm,
-		    char *why, size_t whylen)
+		    const char *btf_custom, const struct kbtf *kb, enum usdt_probe probe,
+		    const struct evt_libevm *evm, char *why, size_t whylen)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_custom);
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = kb ? kb->path : btf_custom);
 	struct evtrace_bpf *skel;
 	int err;
 
@@ -204,6 +206,11 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	skel->rodata->cfg.mode = mode;
 	skel->rodata->evm_ino = evm->ino;
 	skel->rodata->evm_dev = evm->dev;
+	if (kb) {
+		skel->rodata->kbtf_task_struct = kb->ids[KBTF_TASK_STRUCT];
+		skel->rodata->kbtf_kiocb = kb->ids[KBTF_KIOCB];
+		skel->rodata->kbtf_file = kb->ids[KBTF_FILE];
+	}
 	choose_programs(skel, mode, probe);
 	if (mode == EVT_MODE_TP_BTF)
 		bpf_map__set_max_entries(skel->maps.thash, 1);
@@ -234,6 +241,7 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 	}
 	t->skel = skel;
 	t->mode = mode;
+	t->kbtf = kb != NULL;
 	return 0;
 }
 
@@ -771,8 +779,10 @@ static int load_first_mode(struct tracer *t, const struct evt_config *cfg, const
 			   size_t errlen)
 {
 	const char *force = getenv("EVTRACE_ATTACH_MODE");
-	char why[3][160] = { "", "", "" };
+	char why[3][160] = { "", "", "" }, kwhy[160] = "";
 	int want = EVT_MODE_TP_BTF, r = -ENOTSUP;
+	struct kbtf kb = { .fd = -1 };
+	bool prepared = false;
 
 	if (force && *force) {
 		want = -1;
@@ -785,14 +795,31 @@ static int load_first_mode(struct tracer *t, const struct evt_config *cfg, const
 			return -EINVAL;
 		}
 	}
+	/* the kernel's own BTF (not one the user gave): the one prepared for
+	 * it at build time, if this is that kernel */
+	if (!btf_custom) {
+		prepared = !kbtf_open(&kb, kwhy, sizeof(kwhy));
+		vlog(t, prepared ? "kernel BTF: prepared at build time for this kernel" :
+		     "kernel BTF: the whole of it (no prepared one: %s)", kwhy);
+	}
 	for (int m = want; m <= EVT_MODE_TRACEPOINT; m++) {
-		r = try_mode(t, m, cfg, btf_custom, probe, evm, why[m], sizeof(why[m]));
+		r = -ENOENT;
+		if (prepared) {
+			r = try_mode(t, m, cfg, btf_custom, &kb, probe, evm, why[m], sizeof(why[m]));
+			if (r)
+				vlog(t, "%s with the prepared kernel BTF: %s; again with the whole",
+				     mode_names[m], why[m]);
+		}
+		if (r)
+			r = try_mode(t, m, cfg, btf_custom, NULL, probe, evm, why[m], sizeof(why[m]));
 		if (!r) {
 			vlog(t, "attached with %s", mode_names[t->mode]);
+			kbtf_close(&kb);
 			return 0;
 		}
 		vlog(t, "%s: %s; falling back", mode_names[m], why[m]);
 	}
+	kbtf_close(&kb);
 	snprintf(err, errlen, "cannot attach the tracers: tp_btf: %s; raw_tp: %s; tracepoint: %s",
 		 why[0][0] ? why[0] : "skipped", why[1][0] ? why[1] : "skipped",
 		 why[2][0] ? why[2] : "skipped");
@@ -1138,6 +1165,11 @@ void tracer_close(struct tracer *t)
 const char *tracer_attach_mode(const struct tracer *t)
 {
 	return t ? mode_names[t->mode] : "";
+}
+
+bool tracer_btf_prepared(const struct tracer *t)
+{
+	return t && t->kbtf;
 }
 
 int tracer_prog_ids(const struct tracer *t, unsigned int *ids, int max)

@@ -84,6 +84,9 @@ void tracer_close(struct tracer *t);
 int tracer_attach_usdt(struct tracer *t, const char *binary);
 /* "tp_btf", "raw_tp" or "tracepoint": the mode the feature probe chose. */
 const char *tracer_attach_mode(const struct tracer *t);
+/* Whether the programs were relocated against the kernel BTF prepared at
+ * build time for this kernel (tools/tracer/kbtf.h), not the whole one. */
+bool tracer_btf_prepared(const struct tracer *t);
 /* The kernel ids of the programs loaded (all named evt_*): up to max in ids,
  * returns how many there are. After tracer_close none of them exists. */
 int tracer_prog_ids(const struct tracer *t, unsigned int *ids, int max);

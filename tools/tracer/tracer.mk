@@ -10,3 +10,11 @@ SPAWN_SRCS  := tools/tracer/spawn.c
 # the tracer includes the skeleton
 $(patsubst %.c,$(BUILD)/obj/%.o,tools/tracer/tracer.c) \
 $(patsubst %.c,$(BUILD)/asan/%.o,tools/tracer/tracer.c): $(TRACER_SKELS)
+
+# The kernel BTF prepared at build time for this kernel (kbtf.c): the CO-RE
+# relocations' types, minimized, and the build ID they belong to.
+KBTF_H := $(BUILD)/evtrace.kbtf.h
+$(KBTF_H): tools/tracer/gen-kbtf.sh $(BUILD)/bpf/evtrace.bpf.o
+	bash tools/tracer/gen-kbtf.sh $(VMLINUX_BTF) $(BUILD)/bpf/evtrace.bpf.o $(BPFTOOL) $@
+$(patsubst %.c,$(BUILD)/obj/%.o,tools/tracer/kbtf.c) \
+$(patsubst %.c,$(BUILD)/asan/%.o,tools/tracer/kbtf.c): $(KBTF_H)
