@@ -10,7 +10,7 @@ SEC("raw_tp/sys_enter")
 int BPF_PROG(evt_enter_raw, struct pt_regs *regs, long id)
 {
 	bool lost;
-	struct tstate *t = sys_enter_state(id, &lost);
+	struct tstate *t = sys_enter_state(id, &lost, NULL);
 
 	if (t)
 		on_sys_enter(t, id, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si),
@@ -23,7 +23,7 @@ int BPF_PROG(evt_enter_raw, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(evt_exit_raw, struct pt_regs *regs, long ret)
 {
-	struct tstate *t = sys_exit_state(BPF_CORE_READ(regs, orig_ax));
+	struct tstate *t = sys_exit_state(BPF_CORE_READ(regs, orig_ax), NULL);
 
 	if (t)
 		on_sys_exit(t, BPF_CORE_READ(regs, orig_ax), ret, regs);

@@ -10,7 +10,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(evt_enter_btf, struct pt_regs *regs, long id)
 {
 	bool lost;
-	struct tstate *t = sys_enter_state(id, &lost);
+	struct tstate *t = sys_enter_state(id, &lost, regs);
 
 	if (t)
 		on_sys_enter(t, id, regs->di, regs->si, regs->dx);
@@ -20,7 +20,7 @@ int BPF_PROG(evt_enter_btf, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(evt_exit_btf, struct pt_regs *regs, long ret)
 {
-	struct tstate *t = sys_exit_state(regs->orig_ax);
+	struct tstate *t = sys_exit_state(regs->orig_ax, regs);
 
 	if (t)
 		on_sys_exit(t, regs->orig_ax, ret, regs);
@@ -42,6 +42,7 @@ int BPF_PROG(evt_switch_btf, bool preempt, struct task_struct *prev, struct task
 {
 	struct tstate *t = task_state(next, false);
 
+	cpuslot_note(next, t);
 	if (t)
 		on_switch_in(t);
 	return 0;

@@ -10,7 +10,7 @@ SEC("tp/raw_syscalls/sys_enter")
 int evt_enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
 	bool lost;
-	struct tstate *t = sys_enter_state(ctx->id, &lost);
+	struct tstate *t = sys_enter_state(ctx->id, &lost, NULL);
 
 	if (t)
 		on_sys_enter(t, ctx->id, ctx->args[0], ctx->args[1], ctx->args[2]);
@@ -22,7 +22,7 @@ int evt_enter_tp(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/raw_syscalls/sys_exit")
 int evt_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	struct tstate *t = sys_exit_state(ctx->id);
+	struct tstate *t = sys_exit_state(ctx->id, NULL);
 
 	if (t)
 		on_sys_exit(t, ctx->id, ctx->ret, NULL);

@@ -168,8 +168,11 @@ struct tstate {
 	__u32 pad_owner;
 	__u64 owner_start;
 	/* tp_btf: the thread's task_struct (its fds are classified from it
-	 * without a helper call); 0 in the other modes */
+	 * without a helper call) and its pt_regs (at the top of its kernel
+	 * stack: which thread is current, told by the syscall hooks' regs,
+	 * task.bpf.h: sys_task_state); 0 in the other modes */
 	__u64 task;
+	__u64 regs;
 	/* the syscall in progress */
 	__u64 sc_ts;
 	__u64 sc_obj;
@@ -292,6 +295,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tstate);
 } tslots SEC(".maps");
+/* tp_btf: per CPU, the slot of the thread last switched in there, if it
+ * owns one (TSLOTS: none): the syscall hooks' first guess at the current
+ * thread's state (task.bpf.h: sys_task_state). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cpuslot SEC(".maps");
 /* tp_btf: threads whose state is in task storage (their slot was taken):
  * while none, a thread without a slot has no state, no storage lookup. */
 __u64 tstore_live = 0;

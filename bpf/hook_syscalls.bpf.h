@@ -68,25 +68,26 @@ static __always_inline void sys_enter_lost(long id, __u64 a0)
 	}
 }
 
-/* lost: a target thread without state (then sys_enter_lost). */
-static __always_inline struct tstate *sys_enter_state(long id, bool *lost)
+/* lost: a target thread without state (then sys_enter_lost). regs: the
+ * hook's pt_regs (tp_btf), else NULL. */
+static __always_inline struct tstate *sys_enter_state(long id, bool *lost, struct pt_regs *regs)
 {
 	struct tstate *t;
 
 	*lost = false;
 	if (cfg.hooks_only || !sc_enter_wanted(id))
 		return NULL;
-	t = cur_state(true);
+	t = cur_state_regs(true, regs);
 	if (!t)
 		*lost = stateless_target();
 	return t;
 }
 
-static __always_inline struct tstate *sys_exit_state(long id)
+static __always_inline struct tstate *sys_exit_state(long id, struct pt_regs *regs)
 {
 	if (cfg.hooks_only || !sc_exit_wanted(id))
 		return NULL;
-	return cur_state(false);
+	return cur_state_regs(false, regs);
 }
 
 /* sys_enter of a target thread with state. A global function: verified

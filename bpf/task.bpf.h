@@ -89,6 +89,45 @@ static __always_inline struct tstate *task_state(struct task_struct *task, bool 
 	return task_state_make(task, t);
 }
 
+/* tp_btf: notes on this CPU the slot of next, switched in (t: its state,
+ * NULL if none): TSLOTS if it owns none. */
+static __always_inline void cpuslot_note(struct task_struct *next, const struct tstate *t)
+{
+	__u32 zero = 0, *ci = bpf_map_lookup_elem(&cpuslot, &zero);
+
+	if (ci)
+		*ci = t && tslot_owns(t, next) ? (__u32)next->pid & (TSLOTS - 1) : TSLOTS;
+}
+
+/* tp_btf, sys_enter and sys_exit: the current thread's state, regs its
+ * pt_regs. The slot of the thread last switched in on this CPU is the
+ * current thread's if its owner's pt_regs are regs: they lie at the top of
+ * the owner's kernel stack, which is its own while it lives, and a slot is
+ * freed at its owner's exit, regs cleared with it. No helper call, no
+ * task_struct read. Else (another thread, a switch the hook did not see,
+ * state in task storage, none yet) task_state, and the owner of a slot
+ * has its regs noted for its next syscalls. */
+static __always_inline struct tstate *sys_task_state(struct pt_regs *regs, bool create)
+{
+	struct task_struct *task;
+	__u32 zero = 0, *ci;
+	struct tstate *t;
+
+	if (cfg.hooks_only)
+		return NULL;
+	ci = bpf_map_lookup_elem(&cpuslot, &zero);
+	if (ci && *ci < TSLOTS) {
+		t = bpf_map_lookup_elem(&tslots, ci);
+		if (t && t->regs == (__u64)regs && t->owner_pid && t->owner_pid != TSLOT_BUSY)
+			return t;
+	}
+	task = bpf_get_current_task_btf();
+	t = task_state(task, create);
+	if (t && tslot_owns(t, task))
+		t->regs = (__u64)regs;
+	return t;
+}
+
 /* raw_tp / tracepoint: hash keyed by tid. */
 static __always_inline struct tstate *tid_state(__u32 tid, __u32 tgid, bool create)
 {
@@ -135,13 +174,21 @@ static __always_inline bool stateless_target(void)
 }
 
 /* The mode first: a helper call the mode does not use would stay in the
- * program (the verifier drops only the branch). */
-static __always_inline struct tstate *cur_state(bool create)
+ * program (the verifier drops only the branch). regs: the syscall hooks'
+ * (tp_btf: sys_task_state), else NULL. */
+static __always_inline struct tstate *cur_state_regs(bool create, struct pt_regs *regs)
 {
 	__u64 id;
 
+	if (cfg.mode == EVT_MODE_TP_BTF && regs)
+		return sys_task_state(regs, create);
 	if (cfg.mode == EVT_MODE_TP_BTF)
 		return task_state(bpf_get_current_task_btf(), create);
 	id = bpf_get_current_pid_tgid();
 	return tid_state((__u32)id, id >> 32, create);
+}
+
+static __always_inline struct tstate *cur_state(bool create)
+{
+	return cur_state_regs(create, NULL);
 }
