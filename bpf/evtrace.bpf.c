@@ -222,6 +222,7 @@ struct tstate {
  * send time (a lower total: a known gap). */
 #define PQ 4096
 struct pend {
+	__u64 key;        /* pslots: the object owning the slot (0: free) */
 	__u64 ts[PQ];
 	__u64 late;       /* timerfd: lateness of the oldest expiry */
 	__u64 cost;       /* the last sender cost not yet attributed */
@@ -307,6 +308,26 @@ struct {
 /* tp_btf: threads whose state is in task storage (their slot was taken):
  * while none, a thread without a slot has no state, no storage lookup. */
 __u64 tstore_live = 0;
+
+/* The per-object queues (pending.bpf.h): a direct-mapped array by the
+ * object's address first (its lookup inlined: no call), the hash for an
+ * object whose slot another holds. */
+#define PSLOTS 64
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PSLOTS);
+	__type(key, __u32);
+	__type(value, struct pend);
+} pslots SEC(".maps");
+/* pending.bpf.h: as_scalar */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} scratch SEC(".maps");
+/* some object's queue is in the hash: lookups look there too */
+__u64 pend_hashed = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -241,6 +241,29 @@ static __always_inline __u8 sys_exit_unentered(struct tstate *t, const struct sc
 	return SC_NONE;
 }
 
+/* A consumption ending at sys_exit (op SC_SIGWAIT, or SC_READ of a kind
+ * other than eventfd): decoded by its mechanism, closed by consume(). A
+ * global function: its paths (each kind's, each with or without a queue,
+ * in a slot or the hash) verified once, not once per state sys_exit_body
+ * arrives with. */
+__noinline int sys_exit_consume(struct tstate *t, long ret, __u64 now, __u32 op)
+{
+	struct pend *p = NULL;
+	struct cons c = {};
+
+	if (!t)
+		return 0;
+	if (op == SC_SIGWAIT) {
+		if (!sigwait_exit(ret, &c, &p))
+			return 0;
+	} else if (!mech_read_exit(t, ret, now, &c, &p)) {
+		return 0;
+	}
+	consume(t, &c, p, now, 0);
+	mech_read_more(t, &c, now);
+	return 0;
+}
+
 /* sys_exit of a target thread with something to close. A global function
  * (sys_enter_body). */
 __noinline int sys_exit_body(struct tstate *t, long id, long ret, const struct sc_regs *r)
@@ -280,18 +303,20 @@ __noinline int sys_exit_body(struct tstate *t, long id, long ret, const struct s
 		send_done(t, now, op);
 		return 0;
 	case SC_SIGWAIT:
-		if (!sigwait_exit(ret, &c, &p))
-			return 0;
-		break;
+		return sys_exit_consume(t, ret, now, op);
 	case SC_READ:
-		if (ret <= 0 || !mech_read_exit(t, ret, now, &c, &p))
+		if (ret <= 0)
 			return 0;
+		/* the eventfd read here (the hot one: no call more); every
+		 * other kind's in sys_exit_consume */
+		if (t->sc_kind != EVT_KIND_EVENTFD)
+			return sys_exit_consume(t, ret, now, op);
+		eventfd_read_exit(t, ret, &c, &p);
 		break;
 	default:
 		return 0;
 	}
 	consume(t, &c, p, now, 0);
-	mech_read_more(t, &c, now);
 	return 0;
 }
 

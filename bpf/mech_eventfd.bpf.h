@@ -16,6 +16,6 @@ static __always_inline bool eventfd_read_exit(const struct tstate *t, long ret, 
 	c->key = t->sc_obj;
 	c->units = (__u32)v;
 	c->coal = (__u32)(v - 1);
-	*p = bpf_map_lookup_elem(&pendq, &c->key);
+	*p = pend_find(c->key);
 	return true;
 }

@@ -23,7 +23,7 @@ static __always_inline bool pipe_read_exit(const struct tstate *t, long ret, str
 	c->key = t->sc_obj;
 	c->units = 1;
 	c->coal = 0;
-	*pp = p = bpf_map_lookup_elem(&pendq, &c->key);
+	*pp = p = pend_find(c->key);
 	n = p && p->unit ? (__u32)(((__u64)ret + p->unit - 1) / p->unit) : 1;
 	c->more = n > 1 ? n - 1 : 0;
 	return true;
@@ -40,7 +40,7 @@ struct pipe_walk {
 
 static long pipe_more(__u32 i, struct pipe_walk *w)
 {
-	struct pend *p = bpf_map_lookup_elem(&pendq, &w->obj);
+	struct pend *p = pend_find(w->obj);
 	__u32 kind = w->kind < EVT_KIND_MAX ? w->kind : EVT_KIND_PIPE;
 	struct kcounters *k = kcnt(kind);
 	__u64 s0;

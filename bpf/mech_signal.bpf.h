@@ -49,7 +49,7 @@ static __always_inline struct pend *sig_prep(struct cons *c, __u32 kind, __u32 t
 	c->key = sig_key(tgid, sig);
 	c->units = 1;
 	c->coal = 0;
-	p = bpf_map_lookup_elem(&pendq, &c->key);
+	p = pend_find(c->key);
 	if (!p)
 		return NULL;
 	/* senders only add, the consumer keeps what it reported */

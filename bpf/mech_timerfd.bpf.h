@@ -19,7 +19,7 @@ static __always_inline void timerfd_fire(__u64 timer, __u64 now, __s64 expires, 
 	struct tctx *tc;
 	struct pend *p;
 
-	p = bpf_map_lookup_elem(&pendq, &timer);
+	p = pend_find(timer);
 	if (!p)
 		return; /* not a target's timer */
 	tc = bpf_map_lookup_elem(&timerctx, &zero);
@@ -164,7 +164,7 @@ static __always_inline bool timerfd_read_exit(const struct tstate *t, long ret, 
 	c->key = t->sc_obj;
 	c->units = 1;
 	c->coal = (__u32)(v - 1);
-	*pp = p = bpf_map_lookup_elem(&pendq, &c->key);
+	*pp = p = pend_find(c->key);
 	if (p) {
 		/* every read takes one expiry off the queue. An expiry queued
 		 * after this read took its ticks (the timer re-armed by the

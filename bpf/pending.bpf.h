@@ -6,12 +6,61 @@
  */
 /* ---- per-object queues ---------------------------------------------------- */
 
+/* An object's queue lives in its slot of pslots (by its address) from
+ * its first send for as long as the tracer runs, like the hash's entries;
+ * an object whose slot another one holds has its queue in the hash. */
+static __always_inline __u32 pslot_of(__u64 key)
+{
+	return (__u32)((key * 0x9E3779B97F4A7C15ULL) >> 58) & (PSLOTS - 1);
+}
+
+/* v as a plain number: an object's address read from a kernel struct is a
+ * pointer to the verifier, which refuses the arithmetic of pslot_of on it
+ * (through a per-CPU word, volatile so that the compiler keeps both). */
+static __always_inline __u64 as_scalar(__u64 v)
+{
+	__u32 zero = 0;
+	__u64 *w = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!w)
+		return 0;
+	*(volatile __u64 *)w = v;
+	return *(volatile __u64 *)w;
+}
+
+/* The queue of key (never 0: an object's address, a signal's key), or
+ * NULL. */
+static __always_inline struct pend *pend_find(__u64 key)
+{
+	__u32 i;
+	struct pend *p;
+
+	key = as_scalar(key);
+	i = pslot_of(key);
+	p = bpf_map_lookup_elem(&pslots, &i);
+
+	if (p && key && p->key == key)
+		return p;
+	if (!pend_hashed)
+		return NULL;
+	return bpf_map_lookup_elem(&pendq, &key);
+}
+
 static __always_inline struct pend *pend_get(__u64 key, __u32 kind, bool create)
 {
-	struct pend *p = bpf_map_lookup_elem(&pendq, &key);
+	struct pend *p = pend_find(key);
+	__u32 i;
 
-	if (p || !create)
+	key = as_scalar(key);
+	if (p || !create || !key)
 		return p;
+	/* a free slot: the first to claim it owns it (its fields are zero:
+	 * never used) */
+	i = pslot_of(key);
+	p = bpf_map_lookup_elem(&pslots, &i);
+	if (p && (!__sync_val_compare_and_swap(&p->key, 0, key) || p->key == key))
+		return p;
+	__sync_fetch_and_add(&pend_hashed, 1);
 	if (bpf_map_update_elem(&pendq, &key, &zero_pend, BPF_NOEXIST) &&
 	    !(p = bpf_map_lookup_elem(&pendq, &key))) {
 		cnt_add(kind, EVT_CNT_LOST, 1);

@@ -63,7 +63,7 @@ static __always_inline void send_done(struct tstate *t, __u64 now, __u8 op)
 		hist_add(t->sc_pkind - 1, EVT_STAGE_SENDER, now - t->sc_ts);
 		return;
 	}
-	p = bpf_map_lookup_elem(&pendq, &key);
+	p = pend_find(key);
 	if (!p)
 		return;
 	if (p->kind && p->kind <= EVT_KIND_MAX) {

@@ -55,6 +55,8 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 		pend_sends_flush(p, kind);
 	}
 	k = kcnt(kind);
+	if (!k)
+		return 0; /* never (kind is in range): one path for the verifier, not two */
 	if (p && p->internal && cls == CLS_FD) {
 		/* libevm forwarding a signal from its handler: part of that
 		 * signal's dispatch, not an event of its own */

@@ -20,6 +20,10 @@
  *   --threads=K  first start and join K short threads, one after the other
  *            (each ends at once): a tracer keeping per-thread state must
  *            forget dead threads
+ *   --objects=K  eventfd, pipe: first K more objects of the kind, each sent
+ *            one event that this thread then reads itself (K events more),
+ *            all kept open through the traffic: more objects than a
+ *            tracer's per-object slots
  *
  * RESULT gets "events E coalesced C" (one-way events consumed, and sends
  * merged into them), written only at the end to a regular file, so the
@@ -47,7 +51,7 @@
 static const char *kind;
 static long n;
 static bool use_epoll, cross, use_fork, flood;
-static long short_threads;
+static long short_threads, objects;
 static int ready_fd = -1;
 static int cpu_a = 0, cpu_b = 0;
 
@@ -275,13 +279,38 @@ static void *short_thread(void *arg)
 	return arg;
 }
 
+/* --objects: K objects of the kind, one event each, read by this thread. */
+static void many_objects(void)
+{
+	uint64_t v = 1;
+	int p[2];
+
+	for (long i = 0; i < objects; i++) {
+		if (!strcmp(kind, "eventfd")) {
+			int fd = eventfd(0, 0);
+
+			if (fd < 0 || write(fd, &v, 8) != 8 || read(fd, &v, 8) != 8)
+				die("--objects: eventfd");
+		} else if (!strcmp(kind, "pipe")) {
+			char c = 'o';
+
+			if (pipe(p) || write(p[1], &c, 1) != 1 || read(p[0], &c, 1) != 1)
+				die("--objects: pipe");
+		} else {
+			fprintf(stderr, "tracer_load: --objects is for eventfd and pipe\n");
+			exit(2);
+		}
+		shared[0]++;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	FILE *f;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: tracer_load KIND N RESULT [--epoll] [--cross] [--fork] "
-			"[--flood] [--ready=FD] [--threads=K]\n");
+			"[--flood] [--ready=FD] [--threads=K] [--objects=K]\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -295,6 +324,8 @@ int main(int argc, char **argv)
 			ready_fd = atoi(argv[i] + 8);
 		if (!strncmp(argv[i], "--threads=", 10))
 			short_threads = atol(argv[i] + 10);
+		if (!strncmp(argv[i], "--objects=", 10))
+			objects = atol(argv[i] + 10);
 	}
 	for (long i = 0; i < short_threads; i++) {
 		pthread_t th;
@@ -308,6 +339,7 @@ int main(int argc, char **argv)
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		die("mmap");
+	many_objects();
 
 	if (!strcmp(kind, "timerfd")) {
 		run_timerfd();

@@ -139,6 +139,10 @@ static const struct tcase cases[] = {
 	/* tp_btf: more dead threads than the per-thread slots (256) before
 	 * the traffic: each frees its slot at its exit, or has task storage */
 	{ .name = "eventfd-threads", .kind = "eventfd", .n = 1000, .flags = "--threads=600" },
+	/* more objects than the per-object queue slots (64) before the
+	 * traffic: the traffic's queues are in the hash */
+	{ .name = "eventfd-objects", .kind = "eventfd", .n = 1000, .flags = "--objects=300 --epoll" },
+	{ .name = "pipe-objects", .kind = "pipe", .n = 1000, .flags = "--objects=300" },
 	{ .name = "eventfd-tracepoint", .kind = "eventfd", .n = 1000, .flags = "--epoll", .mode = "tracepoint" },
 	{ .name = "signalfd-tracepoint", .kind = "signalfd", .n = 1000, .flags = "", .mode = "tracepoint" },
 	{ .name = "timerfd-tracepoint", .kind = "timerfd", .n = 100, .flags = "", .mode = "tracepoint" },
