@@ -90,10 +90,36 @@ static __always_inline struct tstate *sys_exit_state(long id, struct pt_regs *re
 	return cur_state_regs(false, regs);
 }
 
-/* sys_enter of a target thread with state. A global function: verified
- * once, whatever map the caller's state comes from (a slot or task
- * storage), not once per kind of state. */
-__noinline int sys_enter_body(struct tstate *t, long id, __u64 a0, __u64 a1, __u64 a2)
+/* A send of t (syscall id, write(2)'s count a2, at t->sc_ts) to the object
+ * of kind k whose queue is p: queued and counted. A global function: verified
+ * once, whichever map the queue is in (a slot or the hash), not once per
+ * kind of queue in sys_enter's body. */
+__noinline int send_enqueue(struct tstate *t, struct pend *p, int k, long id, __u64 a2)
+{
+	if (!t || !p)
+		return 0;
+	mech_send_enter(p, k, id, a2);
+	/* libevm's handler forwarding its signal: that object is libevm's
+	 * own channel (any handler of another library writing to its pipe
+	 * or socket is a send). The latest send decides: an object's
+	 * address reused after a close starts afresh; a handler whose
+	 * mapping was not found keeps what the object was. */
+	if (t->in_handler != IN_HANDLER_UNSURE)
+		p->internal = t->in_handler == IN_HANDLER_EVM;
+	else if (p->internal)
+		t->in_handler = IN_HANDLER_EVM;
+	pend_push(p, t->sc_ts);
+	pend_sent(p, 1);
+	t->sc_pkind = p->kind;
+	return 0;
+}
+
+/* sys_enter of a target thread with state. Inline (a call and its return
+ * saved on every entry): it is verified once per kind of state (a slot or
+ * task storage), which its big parts would double, so those are global
+ * functions of their own, verified once: a send's queueing
+ * (send_enqueue), a queue's making (pend_make), a timerfd re-arm. */
+static __always_inline int sys_enter_body(struct tstate *t, long id, __u64 a0, __u64 a1, __u64 a2)
 {
 	__u64 now, obj = 0;
 	struct pend *p;
@@ -119,22 +145,9 @@ __noinline int sys_enter_body(struct tstate *t, long id, __u64 a0, __u64 a1, __u
 		now = bpf_ktime_get_ns();
 		p = pend_get(obj, k, true);
 		t->sc_pkind = 0;
+		t->sc_ts = now;
 		if (p) {
-			mech_send_enter(p, k, id, a2);
-			/* libevm's handler forwarding its signal: that object
-			 * is libevm's own channel (any handler of another
-			 * library writing to its pipe or socket is a send).
-			 * The latest send decides: an object's address
-			 * reused after a close starts afresh; a handler
-			 * whose mapping was not found keeps what the object
-			 * was. */
-			if (t->in_handler != IN_HANDLER_UNSURE)
-				p->internal = t->in_handler == IN_HANDLER_EVM;
-			else if (p->internal)
-				t->in_handler = IN_HANDLER_EVM;
-			pend_push(p, now);
-			pend_sent(p, 1);
-			t->sc_pkind = p->kind;
+			send_enqueue(t, p, k, id, a2);
 		} else {
 			cnt_add(k, EVT_CNT_SENDS, 1); /* and lost (pend_get) */
 		}
@@ -264,11 +277,9 @@ __noinline int sys_exit_consume(struct tstate *t, long ret, __u64 now, __u32 op)
 	return 0;
 }
 
-/* sys_exit of a target thread with something to close. Inline (a call and
- * its return saved on every exit): what is left here after
- * sys_exit_consume took the consumptions but eventfd's is small enough to
- * be verified once per kind of state for ~900 instructions more (the enter
- * body would cost ~7,800: it stays a global function). */
+/* sys_exit of a target thread with something to close. Inline, as
+ * sys_enter's: the consumptions but eventfd's are closed in
+ * sys_exit_consume, verified once. */
 static __always_inline int sys_exit_body(struct tstate *t, long id, long ret, const struct sc_regs *r)
 {
 	struct pend *p = NULL;

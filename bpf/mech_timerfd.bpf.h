@@ -84,17 +84,19 @@ static __always_inline void timerfd_read_enter(__u64 obj)
  * are sends and rearmed too. ticks first: the hook queues an expiry before
  * the callback counts its tick, so every tick read has its queued expiry
  * visible, and a missed one is never mistaken for a late one. */
-static __always_inline void timerfd_settime_enter(int fd, __u64 cur)
+/* A global function: a re-arm is rare beside the syscalls of every event,
+ * and its paths are verified once, not in each state of sys_enter's body. */
+__noinline int timerfd_settime_enter(int fd, __u64 cur)
 {
 	__u64 obj = 0, ticks;
 	struct pend *p;
 	__u32 n, miss;
 
 	if (fd_classify(fd, &obj, cur) != EVT_KIND_TIMERFD)
-		return;
+		return 0;
 	p = timerfd_pend(obj);
 	if (!p)
-		return;
+		return 0;
 	ticks = BPF_CORE_READ((struct timerfd_ctx *)obj, ticks);
 	n = pend_len(p);
 	miss = ticks > n ? (__u32)(ticks - n) : 0;
@@ -105,6 +107,7 @@ static __always_inline void timerfd_settime_enter(int fd, __u64 cur)
 		cnt_add(EVT_KIND_TIMERFD, EVT_CNT_REARMED, n + miss);
 	if (n)
 		lvl_add(bpf_get_current_pid_tgid() >> 32, 0, EVT_KIND_TIMERFD, -(__s64)n);
+	return 0;
 }
 
 /* A timerfd read with no fire of its own in the queue: armed before

@@ -46,27 +46,39 @@ static __always_inline struct pend *pend_find(__u64 key)
 	return bpf_map_lookup_elem(&pendq, &key);
 }
 
-static __always_inline struct pend *pend_get(__u64 key, __u32 kind, bool create)
+/* The queue of key made: its free slot claimed (the first to claim it owns
+ * it; its fields are zero: never used), else an entry in the hash; a
+ * failure counted as lost. A global function: off the per-event path (an
+ * object's first send), verified once. Returns 0 when made. */
+__noinline int pend_make(__u64 key, __u32 kind)
 {
-	struct pend *p = pend_find(key);
+	struct pend *p;
 	__u32 i;
 
-	key = as_scalar(key);
-	if (p || !create || !key)
-		return p;
-	/* a free slot: the first to claim it owns it (its fields are zero:
-	 * never used) */
+	if (!key)
+		return -1;
 	i = pslot_of(key);
 	p = bpf_map_lookup_elem(&pslots, &i);
 	if (p && (!__sync_val_compare_and_swap(&p->key, 0, key) || p->key == key))
-		return p;
+		return 0;
 	__sync_fetch_and_add(&pend_hashed, 1);
 	if (bpf_map_update_elem(&pendq, &key, &zero_pend, BPF_NOEXIST) &&
-	    !(p = bpf_map_lookup_elem(&pendq, &key))) {
+	    !bpf_map_lookup_elem(&pendq, &key)) {
 		cnt_add(kind, EVT_CNT_LOST, 1);
-		return NULL;
+		return -1;
 	}
-	return bpf_map_lookup_elem(&pendq, &key);
+	return 0;
+}
+
+static __always_inline struct pend *pend_get(__u64 key, __u32 kind, bool create)
+{
+	struct pend *p;
+
+	key = as_scalar(key); /* a global function takes numbers, not pointers */
+	p = pend_find(key);
+	if (p || !create || pend_make(key, kind))
+		return p;
+	return pend_find(key);
 }
 
 /* Senders reserve a slot with one atomic add on tail, the consumer owns
