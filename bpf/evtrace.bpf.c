@@ -258,6 +258,7 @@ const volatile __u32 evm_dev = 0;
 
 struct tctx {
 	__u64 timer;      /* timerfd_ctx whose callback runs on this CPU */
+	__u64 key;        /* the timer being looked up (pending.bpf.h: key_of) */
 	__u64 expiry;     /* programmed expiry, CLOCK_MONOTONIC */
 	__u64 fire;
 	__u64 late;
@@ -319,13 +320,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pend);
 } pslots SEC(".maps");
-/* pending.bpf.h: as_scalar */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} scratch SEC(".maps");
 /* some object's queue is in the hash: lookups look there too */
 __u64 pend_hashed = 0;
 

@@ -143,6 +143,7 @@ static __always_inline int sys_enter_body(struct tstate *t, long id, __u64 a0, _
 		if (!mech_fd_sends(k) || (k != EVT_KIND_UNIX && id >= NR_sendto))
 			return 0;
 		now = bpf_ktime_get_ns();
+		obj = key_of(&t->sc_obj, obj);
 		p = pend_get(obj, k, true);
 		t->sc_pkind = 0;
 		t->sc_ts = now;
@@ -168,6 +169,7 @@ static __always_inline int sys_enter_body(struct tstate *t, long id, __u64 a0, _
 			return 0;
 		if (k == EVT_KIND_PIPE && t->slot && !t->lc_n)
 			slot_drain(t); /* the io dispatch before this read */
+		obj = key_of(&t->sc_obj, obj);
 		mech_read_enter(k, obj);
 		t->sc_op = SC_READ;
 		t->sc_kind = k;
@@ -203,7 +205,7 @@ static __always_inline int sys_enter_body(struct tstate *t, long id, __u64 a0, _
 			bpf_loop(LC_MAX, lc_stale, NULL, 0);
 		return 0;
 	case NR_timerfd_settime:
-		timerfd_settime_enter((int)a0, t->task);
+		timerfd_settime_enter(t, (int)a0);
 		return 0;
 	case NR_rt_sigreturn:
 		t->in_handler = 0;

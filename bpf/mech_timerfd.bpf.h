@@ -19,12 +19,14 @@ static __always_inline void timerfd_fire(__u64 timer, __u64 now, __s64 expires, 
 	struct tctx *tc;
 	struct pend *p;
 
-	p = pend_find(timer);
-	if (!p)
-		return; /* not a target's timer */
 	tc = bpf_map_lookup_elem(&timerctx, &zero);
 	if (!tc)
 		return;
+	/* hardirq, timerfd's timers only (hard hrtimers): never nested */
+	timer = key_of(&tc->key, timer);
+	p = pend_find(timer);
+	if (!p)
+		return; /* not a target's timer */
 	expiry = (__u64)(expires - offset);
 	late = now > expiry ? now - expiry : 0;
 	tc->timer = timer;
@@ -86,14 +88,15 @@ static __always_inline void timerfd_read_enter(__u64 obj)
  * visible, and a missed one is never mistaken for a late one. */
 /* A global function: a re-arm is rare beside the syscalls of every event,
  * and its paths are verified once, not in each state of sys_enter's body. */
-__noinline int timerfd_settime_enter(int fd, __u64 cur)
+__noinline int timerfd_settime_enter(struct tstate *t, int fd)
 {
 	__u64 obj = 0, ticks;
 	struct pend *p;
 	__u32 n, miss;
 
-	if (fd_classify(fd, &obj, cur) != EVT_KIND_TIMERFD)
+	if (!t || fd_classify(fd, &obj, t->task) != EVT_KIND_TIMERFD)
 		return 0;
+	obj = key_of(&t->sc_obj, obj); /* the syscall is no send, no read */
 	p = timerfd_pend(obj);
 	if (!p)
 		return 0;

@@ -6,6 +6,17 @@
  */
 /* ---- per-object queues ---------------------------------------------------- */
 
+/* An object's address as a number: through *word, a map value only this
+ * context writes (a thread's own syscall state, the CPU's hardirq timer
+ * context), volatile so that the compiler keeps the store and the load. A
+ * per-CPU word shared by every program would not do: a program nesting in
+ * another (an interrupt's) could overwrite it between the two. */
+static __always_inline __u64 key_of(__u64 *word, __u64 v)
+{
+	*(volatile __u64 *)word = v;
+	return *(volatile __u64 *)word;
+}
+
 /* An object's queue lives in its slot of pslots (by its address) from
  * its first send for as long as the tracer runs, like the hash's entries;
  * an object whose slot another one holds has its queue in the hash. */
@@ -14,28 +25,15 @@ static __always_inline __u32 pslot_of(__u64 key)
 	return (__u32)((key * 0x9E3779B97F4A7C15ULL) >> 58) & (PSLOTS - 1);
 }
 
-/* v as a plain number: an object's address read from a kernel struct is a
- * pointer to the verifier, which refuses the arithmetic of pslot_of on it
- * (through a per-CPU word, volatile so that the compiler keeps both). */
-static __always_inline __u64 as_scalar(__u64 v)
-{
-	__u32 zero = 0;
-	__u64 *w = bpf_map_lookup_elem(&scratch, &zero);
-
-	if (!w)
-		return 0;
-	*(volatile __u64 *)w = v;
-	return *(volatile __u64 *)w;
-}
-
 /* The queue of key (never 0: an object's address, a signal's key), or
- * NULL. */
+ * NULL. key must be a number to the verifier, not a pointer (it refuses
+ * pslot_of's arithmetic on one): an address read from a kernel struct is
+ * stored in a map value and read back first (key_of). */
 static __always_inline struct pend *pend_find(__u64 key)
 {
 	__u32 i;
 	struct pend *p;
 
-	key = as_scalar(key);
 	i = pslot_of(key);
 	p = bpf_map_lookup_elem(&pslots, &i);
 
@@ -74,7 +72,6 @@ static __always_inline struct pend *pend_get(__u64 key, __u32 kind, bool create)
 {
 	struct pend *p;
 
-	key = as_scalar(key); /* a global function takes numbers, not pointers */
 	p = pend_find(key);
 	if (p || !create || pend_make(key, kind))
 		return p;
