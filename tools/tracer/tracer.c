@@ -1036,16 +1036,16 @@ static int collect_pcounters(struct tracer *t, struct evtrace_report *out)
 	return 0;
 }
 
-/* Whether a CPU's copy of a loghist was taken while a program on that CPU
- * was between its updates (count already up, its bucket not yet): the
- * buckets then hold one sample less than count. */
-static bool hist_torn(const struct loghist *h)
+/* The samples a loghist's buckets hold: its count, unless the copy was
+ * taken while a program on that CPU was between its updates (count
+ * already up, its bucket not yet: torn). */
+static unsigned long long hist_buckets(const struct loghist *h)
 {
 	unsigned long long n = 0;
 
 	for (unsigned int i = 0; i < LOGHIST_NBUCKETS; i++)
 		n += h->counts[i];
-	return n != h->count;
+	return n;
 }
 
 /* Sums a per-CPU map entry of loghists. The entry is copied while the
@@ -1066,16 +1066,11 @@ static int read_hist(struct tracer *t, uint32_t key, struct loghist *out)
 			return -errno;
 		torn = false;
 		for (int c = 0; c < t->ncpus; c++)
-			torn |= hist_torn(&v[c]);
+			torn |= hist_buckets(&v[c]) != v[c].count;
 	} while (torn && ++tries < 8);
 	for (int c = 0; c < t->ncpus; c++) {
-		if (hist_torn(&v[c])) {
-			unsigned long long n = 0;
-
-			for (unsigned int i = 0; i < LOGHIST_NBUCKETS; i++)
-				n += v[c].counts[i];
-			v[c].count = n;
-		}
+		if (torn)
+			v[c].count = hist_buckets(&v[c]);
 		hist_merge(out, &v[c]);
 	}
 	return 0;
