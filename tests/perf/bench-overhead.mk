@@ -2,7 +2,9 @@
 # ping-pong on one CPU, untraced, under evtrace, under runqlat (libbpf-tools)
 # and under an equivalent bpftrace script (tests/perf/overhead.bt), interleaved in
 # rounds; then evtrace's flood rate with nothing lost, its start-up time and
-# its peak RSS (tests/perf/overhead_rss.c measures it). Prints figures, never
+# its peak RSS (tests/perf/overhead_rss.c measures it), and what one syscall
+# no tracer acts on costs every process meanwhile (tests/perf/overhead_sys.c).
+# Prints figures, never
 # pass/fail; needs root. Tunables: OVERHEAD_* in tests/perf/overhead.sh, e.g.
 #   make bench-overhead OVERHEAD_ROUNDS=11 OVERHEAD_COUNT=50000
 .PHONY: bench-overhead
@@ -12,7 +14,11 @@ $(BUILD)/overhead_rss: tests/perf/overhead_rss.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
-bench-overhead: $(BUILD)/evtrace $(BUILD)/evload $(BUILD)/overhead_rss $(DEPS_STAMP)
+$(BUILD)/overhead_sys: tests/perf/overhead_sys.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+bench-overhead: $(BUILD)/evtrace $(BUILD)/evload $(BUILD)/overhead_rss $(BUILD)/overhead_sys $(DEPS_STAMP)
 	@BUILD=$(BUILD) bash tests/perf/overhead.sh
 
 # make bench-bpfstats: ns per run of each of evtrace's BPF programs

@@ -33,11 +33,14 @@
 #   startup ms: run=R attach=S
 # (flood: traced / untraced rate of the largest flood evtrace followed with
 # nothing lost and no ring-buffer drop; startup: medians of 5, run: exec of
-# evtrace to the child's exec, attach: to its ready line).
+# evtrace to the child's exec, attach: to its ready line), after
+#   flood floor ratio: counter=F.FF semaphore=G.GG (...)
+# the same runs' rate under the empty programs (the hooks' own share).
 #
 # Environment (defaults in brackets):
 #   BUILD [build]  EVTRACE [$BUILD/evtrace]  EVLOAD [$BUILD/evload]
 #   RSS_TOOL [$BUILD/overhead_rss] (tests/perf/overhead_rss.c)
+#   SYS_TOOL [$BUILD/overhead_sys] (tests/perf/overhead_sys.c)
 #   RUNQLAT [/usr/sbin/runqlat]  BPFTRACE [bpftrace]
 #   OVERHEAD_ROUNDS [7]          rounds of the interleaved comparison
 #   OVERHEAD_COUNT [20000]       round trips per ping-pong run
@@ -52,6 +55,7 @@ BUILD=${BUILD:-build}
 EVTRACE=${EVTRACE:-$BUILD/evtrace}
 EVLOAD=${EVLOAD:-$BUILD/evload}
 RSS_TOOL=${RSS_TOOL:-$BUILD/overhead_rss}
+SYS_TOOL=${SYS_TOOL:-$BUILD/overhead_sys}
 RUNQLAT=${RUNQLAT:-/usr/sbin/runqlat}
 BPFTRACE=${BPFTRACE:-bpftrace}
 ROUNDS=${OVERHEAD_ROUNDS:-7}
@@ -80,6 +84,7 @@ done
 [ -x "$EVTRACE" ] || die "missing $EVTRACE (build it first: make $EVTRACE)"
 [ -x "$EVLOAD" ] || die "missing $EVLOAD (build it first: make $EVLOAD)"
 [ -x "$RSS_TOOL" ] || die "missing $RSS_TOOL (build it first: make $RSS_TOOL)"
+[ -x "$SYS_TOOL" ] || die "missing $SYS_TOOL (build it first: make $SYS_TOOL)"
 [ -x "$RUNQLAT" ] || die "missing $RUNQLAT (Debian package libbpf-tools: make deps)"
 command -v "$BPFTRACE" >/dev/null || die "missing $BPFTRACE (Debian package bpftrace: make deps)"
 [ -r "$BT_SCRIPT" ] || die "missing $BT_SCRIPT"
@@ -92,6 +97,18 @@ for v in ROUNDS COUNT QUIET_BUDGET FLOOD_MAX; do
 	case ${!v} in ''|*[!0-9]*) die "OVERHEAD_$v must be a whole number, not '${!v}'";; esac
 done
 [ "$ROUNDS" -gt 0 ] && [ "$COUNT" -gt 0 ] || die "OVERHEAD_ROUNDS and OVERHEAD_COUNT must be above 0"
+
+# kernel.bpf_stats_enabled=1 (left on by a profiling session, or make
+# bench-bpfstats interrupted) times every BPF program run: two clock reads
+# more per run, on every traced condition alike but not on the untraced one,
+# so every ratio would come out too high (here: floor 1.36 instead of 1.18).
+# Off for the benchmark, as it was found again at its end.
+STATS_SYSCTL=/proc/sys/kernel/bpf_stats_enabled
+STATS_WAS=$(cat "$STATS_SYSCTL" 2>/dev/null || echo 0)
+if [ "$STATS_WAS" != 0 ]; then
+	echo 0 >"$STATS_SYSCTL" || die "kernel.bpf_stats_enabled is on and cannot be turned off: every traced figure would be too high"
+	say "bench-overhead: kernel.bpf_stats_enabled was on: off for the benchmark, on again at its end" >&2
+fi
 
 # ---------------------------------------------------------------- python side
 # JSON parsing, statistics, and the timing helpers.
@@ -388,6 +405,7 @@ cleanup() {
 			say "bench-overhead: left tracefs mounted at $TRACEFS (busy: another user has it open)" >&2
 	fi
 	rm -rf "$TMP"
+	[ "$STATS_WAS" = 0 ] || echo "$STATS_WAS" >"$STATS_SYSCTL" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -634,16 +652,21 @@ awk '$2 == "evtrace" {
 # counter: eventfd's counter merges sends, so evtrace follows one read per
 # batch; semaphore: one read per send, so every event is followed on its own;
 # +events: also one ring-buffer record per event (--events FILE).
+# floor: the same flood under evtrace's empty programs (EVTRACE_HOOKS_ONLY=1):
+# what the hooks alone leave of the untraced rate (every syscall of the
+# machine takes the kernel's traced-syscall path once any program is on
+# sys_enter or sys_exit), beside which evtrace's own cost is the rest.
 say ""
 say "flood: evload eventfd --pattern flood, untraced and under evtrace run; count x4 from 100000 until"
 say "evtrace loses events or ring-buffer records, the rate stops growing, or $FLOOD_MAX."
-say "ev/s: evload's throughput_eps (sends delivered per second, coalesced ones included)."
-printf '  %-16s %-5s %8s %11s %11s %5s | %8s %8s %4s %4s %7s %4s | %s\n' mode cpu count "untraced" "traced" \
-	ratio events coalesc lost unm rb_recs drop "evload recv/coal"
+say "ev/s: evload's throughput_eps (sends delivered per second, coalesced ones included);"
+say "floor: the rate under the empty programs / untraced; ratio: under evtrace / untraced."
+printf '  %-16s %-5s %8s %11s %11s %11s %5s %5s | %8s %8s %4s %4s %7s %4s | %s\n' mode cpu count "untraced" "floor" \
+	"traced" floor ratio events coalesc lost unm rb_recs drop "evload recv/coal"
 FLOOD_BEST=$TMP/flood.best
 : >"$FLOOD_BEST"
 flood_series() {        # label cpu "evload args" "evtrace args"
-	local label=$1 cpu=$2 eargs=$3 targs=$4 N prev=0 flat=0 ueps teps trecv tcoal tcons
+	local label=$1 cpu=$2 eargs=$3 targs=$4 N prev=0 flat=0 ueps feps teps trecv tcoal tcons
 	local ev lost unm coal rbrec drop
 	for ((N = 100000; N <= FLOOD_MAX; N *= 4)); do
 		local FL=(eventfd --pattern flood --count "$N" --cpu "$cpu" $eargs --json)
@@ -655,6 +678,11 @@ flood_series() {        # label cpu "evload args" "evtrace args"
 			say "  (untraced evload ${FL[*]} failed: $(tail -n 1 "$TMP/flood.u.out.err"); stop)"
 			return
 		fi
+		wait_quiet
+		if ! fg_run "$TMP/flood.f.out" env EVTRACE_HOOKS_ONLY=1 "$EVTRACE" run -- "$EVLOAD" "${FL[@]}"; then
+			say "  (EVTRACE_HOOKS_ONLY=1 evtrace run -- evload ${FL[*]} failed: $(tail -n 1 "$TMP/flood.f.out.err"); stop)"
+			return
+		fi
 		rm -f "$TMP/flood.json" "$TMP/flood.events"
 		wait_quiet
 		if ! fg_run "$TMP/flood.t.out" "$EVTRACE" run --json "$TMP/flood.json" ${targs:+$targs "$TMP/flood.events"} \
@@ -663,14 +691,15 @@ flood_series() {        # label cpu "evload args" "evtrace args"
 			return
 		fi
 		read -r ueps _ < <(py flood "$TMP/flood.u.out") || run_failed "reading evload's flood JSON" "$TMP/flood.u.out"
+		read -r feps _ < <(py flood "$TMP/flood.f.out") || run_failed "reading evload's flood JSON" "$TMP/flood.f.out"
 		read -r teps _ trecv tcoal _ tcons < <(py flood "$TMP/flood.t.out") ||
 			run_failed "reading evload's flood JSON" "$TMP/flood.t.out"
 		read -r ev lost unm coal _ rbrec drop _ < <(py evtrace "$TMP/flood.json")
 		rm -f "$TMP/flood.events"
-		awk -v l="$label" -v c="$cpu" -v n="$N" -v u="$ueps" -v t="$teps" -v ev="$ev" -v co="$coal" \
+		awk -v l="$label" -v c="$cpu" -v n="$N" -v u="$ueps" -v f="$feps" -v t="$teps" -v ev="$ev" -v co="$coal" \
 			-v lo="$lost" -v un="$unm" -v rr="$rbrec" -v d="$drop" -v er="$trecv" -v ec="$tcoal" \
-			'BEGIN { printf "  %-16s %-5s %8d %11.0f %11.0f %5.2f | %8s %8s %4s %4s %7s %4s | %s/%s%s\n",
-				l, c, n, u, t, u ? t / u : 0, ev, co, lo, un, rr, d, er, ec,
+			'BEGIN { printf "  %-16s %-5s %8d %11.0f %11.0f %11.0f %5.2f %5.2f | %8s %8s %4s %4s %7s %4s | %s/%s%s\n",
+				l, c, n, u, f, t, u ? f / u : 0, u ? t / u : 0, ev, co, lo, un, rr, d, er, ec,
 				(ev != er || co != ec) ? "  <- counts differ" : "" }'
 		if [ "$ev" = - ] || [ "$ev" = 0 ]; then
 			say "  (evtrace reported no eventfd events: stop)"
@@ -680,7 +709,7 @@ flood_series() {        # label cpu "evload args" "evtrace args"
 			say "  (lost events or ring-buffer drops at --count $N: stop)"
 			return
 		fi
-		say "$teps $tcons $label $cpu $N $ev $lost $drop $ueps" >>"$FLOOD_BEST"
+		say "$teps $tcons $label $cpu $N $ev $lost $drop $ueps $feps" >>"$FLOOD_BEST"
 		flat=$(awk -v p="$prev" -v t="$teps" -v f="$flat" 'BEGIN { print (p > 0 && t < 1.05 * p) ? f + 1 : 0 }')
 		prev=$teps
 		if [ "$flat" -ge 2 ]; then
@@ -730,6 +759,35 @@ else
 fi
 tail -n +2 "$TMP/attach.ready"
 
+# ---------------------------------------------------------------- syscalls
+# One syscall no program acts on (getppid), untraced, under the empty
+# programs and under evtrace, in 5 interleaved rounds (the rotation of the
+# ping-pong's rounds). With a program on sys_enter or sys_exit, every syscall
+# of the machine takes the traced-syscall path: the floor is paid by every
+# process, traced or not; evtrace's filter (the syscall number first) is the
+# rest.
+say ""
+: >"$TMP/sys.ns"
+SYS_CONDS=(untraced floor evtrace)
+for r in 0 1 2 3 4; do
+	for k in 0 1 2; do
+		c=${SYS_CONDS[$(((k + r) % 3))]}
+		wait_quiet
+		case $c in
+		untraced) fg_run "$TMP/sys.out" "$SYS_TOOL" -n 500000 -r 3 ;;
+		floor) fg_run "$TMP/sys.out" env EVTRACE_HOOKS_ONLY=1 "$EVTRACE" run -- "$SYS_TOOL" -n 500000 -r 3 ;;
+		evtrace) fg_run "$TMP/sys.out" "$EVTRACE" run -- "$SYS_TOOL" -n 500000 -r 3 ;;
+		esac || run_failed "$c overhead_sys" "$TMP/sys.out"
+		awk -v c="$c" '$1 == "syscall_ns" { print c, $2; n++ } END { exit !n }' "$TMP/sys.out" >>"$TMP/sys.ns" ||
+			run_failed "reading overhead_sys's line ($c)" "$TMP/sys.out"
+	done
+done
+sysmed() { awk -v c="$1" '$1 == c { print $2 }' "$TMP/sys.ns" | sort -g |
+	awk '{ v[++n] = $1 } END { printf "%.0f", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
+say "syscall cost (getppid, which no program acts on; what every process on the machine pays per syscall"
+say "              while the hooks are attached), medians of 5 interleaved rounds:"
+say "              untraced $(sysmed untraced) ns, floor $(sysmed floor) ns, evtrace $(sysmed evtrace) ns"
+
 # ---------------------------------------------------------------- RSS
 # ru_maxrss from wait4 in a small C launcher. attach: evtrace alone; run: the
 # larger of evtrace and its child (wait4 folds in waited-for descendants), so
@@ -769,6 +827,9 @@ say ""
 ratio() { awk -v c="$1" '$1 == c {print $2}' "$TMP/final"; }
 # traced / untraced rate of the largest flood followed with nothing lost, per mode
 fratio() { awk -v m="$1" '$3 == m && $9 > 0 { r = $1 / $9 } END { printf "%s", r == "" ? "-" : sprintf("%.2f", r) }' "$FLOOD_BEST"; }
+# the floor's rate / untraced in the same runs (field 10)
+ffloor() { awk -v m="$1" '$3 == m && $9 > 0 { r = $10 / $9 } END { printf "%s", r == "" ? "-" : sprintf("%.2f", r) }' "$FLOOD_BEST"; }
+say "flood floor ratio: counter=$(ffloor counter) semaphore=$(ffloor semaphore) (the empty programs' rate / untraced, same runs)"
 say "overhead ratio: evtrace=$(ratio evtrace) floor=$(ratio floor) runqlat=$(ratio runqlat) bpftrace=$(ratio bpftrace)"
 say "flood ratio: counter=$(fratio counter) semaphore=$(fratio semaphore)"
 say "startup ms: run=$(printf '%.0f' "$su") attach=$aready"
