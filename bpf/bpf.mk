@@ -8,9 +8,11 @@ BPF_HDRS    := $(wildcard bpf/*.h)
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VMLINUX_H   := $(BUILD)/vmlinux.h
 BPF_ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# BPF_EXTRA_CFLAGS: for make bench-cost's builds (-DEVT_COST_*), else empty
+BPF_EXTRA_CFLAGS ?=
 BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
                -Wno-unused-function -I$(BUILD) -Ibpf \
-               -I/usr/include/$(shell uname -m)-linux-gnu
+               -I/usr/include/$(shell uname -m)-linux-gnu $(BPF_EXTRA_CFLAGS)
 
 # What the tracer (tools/tracer/tracer.c) and its users link with.
 TRACER_SKELS := $(BPF_SKELS)

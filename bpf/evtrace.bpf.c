@@ -54,6 +54,17 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
+/* Every stage boundary's time: CLOCK_MONOTONIC, the clock libevm's
+ * dispatch times are read on. make bench-cost builds the tracer again with
+ * EVT_COST_FREE_CLOCK (a counter in its place: wrong stages, the same
+ * paths) to measure what the clock reads cost; never a tracer of use. */
+#ifdef EVT_COST_FREE_CLOCK
+__u64 evt_cost_clock;
+#define evt_now() (evt_cost_clock += 1000)
+#else
+#define evt_now() bpf_ktime_get_ns()
+#endif
+
 const volatile struct evt_config cfg = {};
 
 /* Set by user space once libevm's USDT probes are attached, usdt_on_ns

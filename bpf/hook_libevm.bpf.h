@@ -13,7 +13,7 @@ int evt_dispatch(struct pt_regs *ctx)
 	struct tstate *t = cur_state(false);
 
 	if (t)
-		dispatch_at(t, bpf_ktime_get_ns());
+		dispatch_at(t, evt_now());
 	return 0;
 }
 

@@ -34,7 +34,7 @@ static __always_inline void on_waking(struct tstate *pt)
 		pt->ev_send = ct->sc_ts;
 		pt->ev_late = 0;
 	}
-	pt->ev_wake = bpf_ktime_get_ns();
+	pt->ev_wake = evt_now();
 	pt->ev_switch = 0;
 	pt->ev_ret = 0;
 	pt->ev_cpu = bpf_get_smp_processor_id();
@@ -43,7 +43,7 @@ static __always_inline void on_waking(struct tstate *pt)
 static __always_inline void on_switch_in(struct tstate *nt)
 {
 	if (nt->ev_cls && !nt->ev_switch && !nt->ev_ret) {
-		nt->ev_switch = bpf_ktime_get_ns();
+		nt->ev_switch = evt_now();
 		nt->ev_same = bpf_get_smp_processor_id() == nt->ev_cpu;
 	}
 }

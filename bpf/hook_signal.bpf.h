@@ -24,7 +24,7 @@ static __always_inline void on_sig_generate(struct tstate *rt, __u32 pid, int si
 		tgid = rt->tgid;
 	}
 	key = sig_key(tgid, sig);
-	send = bpf_ktime_get_ns();
+	send = evt_now();
 	ct = cur_state(false);
 	if (ct && ct->sc_op == SC_SEND_SIG) {
 		send = ct->sc_ts;
@@ -49,5 +49,5 @@ static __always_inline void on_sig_deliver(struct tstate *t, int sig, __u64 hand
 	}
 	if (t->slot)
 		slot_drain(t); /* dispatches before this signal come first */
-	sig_handler_deliver(t, sig, handler, bpf_ktime_get_ns());
+	sig_handler_deliver(t, sig, handler, evt_now());
 }

@@ -142,7 +142,7 @@ static __always_inline int sys_enter_body(struct tstate *t, long id, __u64 a0, _
 		k = fd_classify_dir((int)a0, &obj, true, t->task);
 		if (!mech_fd_sends(k) || (k != EVT_KIND_UNIX && id >= NR_sendto))
 			return 0;
-		now = bpf_ktime_get_ns();
+		now = evt_now();
 		obj = key_of(&t->sc_obj, obj);
 		p = pend_get(obj, k, true);
 		t->sc_pkind = 0;
@@ -184,7 +184,7 @@ static __always_inline int sys_enter_body(struct tstate *t, long id, __u64 a0, _
 	case NR_pidfd_send_signal:
 		t->sc_op = SC_SEND_SIG;
 		t->sc_obj = 0;
-		t->sc_ts = bpf_ktime_get_ns();
+		t->sc_ts = evt_now();
 		t->sc_nr = (__u32)id;
 		return 0;
 	case NR_rt_sigtimedwait:
@@ -299,7 +299,7 @@ static __always_inline int sys_exit_body(struct tstate *t, long id, long ret, co
 	    !cfg.events)
 		now = 0;
 	else
-		now = bpf_ktime_get_ns();
+		now = evt_now();
 	/* the end of the return stage of a woken receiver */
 	if (t->ev_cls && !t->ev_ret)
 		t->ev_ret = now;

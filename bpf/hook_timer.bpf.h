@@ -14,7 +14,7 @@ static __always_inline void on_hrtimer_entry(struct hrtimer *hrtimer, __u64 func
 {
 	if (cfg.hooks_only || !function || function != (__u64)&timerfd_tmrproc)
 		return;
-	timerfd_fire((__u64)hrtimer, bpf_ktime_get_ns(), BPF_CORE_READ(hrtimer, node.expires),
+	timerfd_fire((__u64)hrtimer, evt_now(), BPF_CORE_READ(hrtimer, node.expires),
 		     BPF_CORE_READ(hrtimer, base, offset));
 }
 

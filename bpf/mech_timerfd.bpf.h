@@ -52,7 +52,7 @@ static __always_inline void timerfd_fire_done(void)
 
 	if (!tc || !tc->timer)
 		return;
-	cost = bpf_ktime_get_ns() - tc->fire;
+	cost = evt_now() - tc->fire;
 	timer_cost_last = cost;
 	hist_put(EVT_KIND_TIMERFD, EVT_STAGE_SENDER, cost);
 	tc->timer = 0;

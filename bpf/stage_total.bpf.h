@@ -97,7 +97,7 @@ __noinline int consume(struct tstate *t, const struct cons *c, struct pend *p, _
 			late = p->late;
 		s0 = pend_peek(p);
 		if (!now)
-			now = bpf_ktime_get_ns();
+			now = evt_now();
 		end = end_at ? end_at : now;
 		if (s0 <= end) {
 			n = pend_avail(p, c->units);

@@ -42,3 +42,23 @@ CPU_BINS ?=
 
 bench-cpu: $(BUILD)/evtrace $(BUILD)/evload $(DEPS_STAMP)
 	@BUILD=$(BUILD) python3 tests/perf/cpu_per_event.py $(CPU_BINS)
+
+# make bench-cost: what the parts of the measurement itself cost, on the same
+# ping-pong: bench-bpfstats of evtrace beside two builds of it with one part
+# taken away (the same paths otherwise; their figures are not a tracer's):
+#   clock-free     every clock read a counter (EVT_COST_FREE_CLOCK)
+#   no-value-read  no user-memory read of an eventfd read's value
+#                  (EVT_COST_NO_VALUE_READ: every read takes 1)
+# The difference of their ns/round trip to evtrace's is that part's cost.
+.PHONY: bench-cost
+BENCH_TARGETS += bench-cost
+COST_CLOCK := $(BUILD)/cost-clock
+COST_READ  := $(BUILD)/cost-read
+
+bench-cost: $(BUILD)/evtrace $(BUILD)/evload $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory BUILD=$(COST_CLOCK) BPF_EXTRA_CFLAGS=-DEVT_COST_FREE_CLOCK \
+		$(COST_CLOCK)/evtrace >$(BUILD)/cost-clock.log 2>&1 || { tail -20 $(BUILD)/cost-clock.log >&2; exit 1; }
+	@$(MAKE) --no-print-directory BUILD=$(COST_READ) BPF_EXTRA_CFLAGS=-DEVT_COST_NO_VALUE_READ \
+		$(COST_READ)/evtrace >$(BUILD)/cost-read.log 2>&1 || { tail -20 $(BUILD)/cost-read.log >&2; exit 1; }
+	@BUILD=$(BUILD) python3 tests/perf/bpf_stats.py evtrace=$(BUILD)/evtrace \
+		clock-free=$(COST_CLOCK)/evtrace no-value-read=$(COST_READ)/evtrace
