@@ -17,6 +17,8 @@
 #  10. output files: /dev/full is an error, a planted symlink is replaced
 #  11. -i 0.01: reports on schedule (no catch-up burst), SIGINT, no zombie
 #  12. CMD dies with evtrace, even when evtrace is killed with SIGKILL
+#  13. kernel.bpf_stats_enabled on (it times every program run): said at the
+#      start, in the text report and in the JSON settings; off: none of it
 # Cases wait for evtrace's lines on stderr (ready, BPF program ids), never
 # for a sleep to be long enough.
 # After every case, no BPF program of ours may be left loaded.
@@ -391,6 +393,25 @@ done
 [ -n "$child" ] || fail "run -- sleep: no child found"
 [ -n "$gone" ] || { fail "run -- sleep 300: sleep ($child) outlived evtrace killed with SIGKILL"; kill -KILL "$child"; }
 after "SIGKILL" "$tmp/kill.err"
+
+# ---- 13. kernel.bpf_stats_enabled, as the run found it, then on
+stats=/proc/sys/kernel/bpf_stats_enabled
+stats_was=$(cat "$stats")
+for on in 0 1; do
+	echo "$on" >"$stats"
+	"$EVTRACE" run -v --json "$tmp/stats.json" -o "$tmp/stats.txt" -- true 2>"$tmp/stats.err"
+	rc=$?
+	echo "$stats_was" >"$stats"
+	[ "$rc" = 0 ] || { fail "bpf_stats_enabled=$on: run -- true exited $rc"; show "$tmp/stats.err"; continue; }
+	note=$(grep -c 'kernel.bpf_stats_enabled is on' "$tmp/stats.err")
+	line=$(grep -c '^  bpf_stats  *on ' "$tmp/stats.txt")
+	json=$(python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))["settings"].get("bpf_stats_enabled")
+print("missing" if v is None else int(v))' "$tmp/stats.json" 2>&1)
+	validate report "$tmp/stats.json"
+	[ "$note" = "$on" ] && [ "$line" = "$on" ] && [ "$json" = "$on" ] ||
+		{ fail "bpf_stats_enabled=$on: start note $note, report line $line, JSON $json (want $on each)"; show "$tmp/stats.err" "$tmp/stats.txt"; }
+	after "bpf_stats_enabled=$on" "$tmp/stats.err"
+done
 
 # ---- finally: nothing named like our programs is loaded (unless another
 # evtrace is running on this machine right now)

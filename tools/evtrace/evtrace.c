@@ -41,6 +41,7 @@
 #include "bench.h"
 #include "evm.h"
 #include "html.h"
+#include "machine.h"
 #include "outfile.h"
 #include "parse.h"
 #include "perfetto.h"
@@ -635,6 +636,8 @@ static int collect(struct session *s, double now)
 	/* the tracer knows how it attached; we know the rest */
 	memcpy(attach_mode, r->settings.attach_mode, sizeof(attach_mode));
 	usdt = r->settings.usdt;
+	/* turned on at any time while tracing: the figures include it */
+	s->base.bpf_stats = s->base.bpf_stats || machine_bpf_stats();
 	r->settings = s->base;
 	memcpy(r->settings.attach_mode, attach_mode, sizeof(attach_mode));
 	r->settings.attach_mode[sizeof(attach_mode) - 1] = '\0';
@@ -947,6 +950,9 @@ static int session_init_(struct session *s, struct cli *c, sigset_t *old)
 		return r;
 	}
 	report_fill_system(&s->base);
+	if (s->base.bpf_stats)
+		note(c, "kernel.bpf_stats_enabled is on: the kernel times every BPF program run "
+			"(two clock reads more each), and the figures will include it");
 	utc_now(s->base.start_time, sizeof(s->base.start_time), false);
 	if (gethostname(s->base.hostname, sizeof(s->base.hostname) - 1))
 		s->base.hostname[0] = '\0';

@@ -182,6 +182,7 @@ static const struct jfield settings_fields[] = {
 	SETTING("usdt", JF_BOOL, usdt, NULL),
 	SETTING_IF_SET("start_time", start_time),
 	SETTING_IF_SET("hostname", hostname),
+	SETTING("bpf_stats_enabled", JF_BOOL, bpf_stats, NULL),
 };
 
 #define REPORT_FIELD(k, field) \
@@ -411,6 +412,9 @@ static void print_settings(FILE *f, const struct evtrace_report *r)
 		fprintf(f, "  %-13s yes (%s)\n", "virtualised", ESC(hypervisor, "hypervisor unknown"));
 	else
 		fprintf(f, "  %-13s no\n", "virtualised");
+	if (s->bpf_stats)
+		fprintf(f, "  %-13s on  <- every BPF program run timed by the kernel (two clock reads more each): the figures include it\n",
+			"bpf_stats");
 	fprintf(f, "  %-13s %s\n", "attach mode", ESC(attach_mode, "unknown"));
 	fprintf(f, "  %-13s %s\n", "usdt",
 		s->usdt ? "yes: dispatch measured at libevm's probes"
@@ -1535,4 +1539,5 @@ void report_fill_system(struct evtrace_settings *s)
 	s->ncpus = m.ncpus;
 	s->virtualised = m.virtualised;
 	snprintf(s->hypervisor, sizeof(s->hypervisor), "%s", m.hypervisor);
+	s->bpf_stats = m.bpf_stats;
 }

@@ -44,6 +44,7 @@ struct evtrace_settings {
 	bool usdt;              /* libevm's USDT probes attached (dispatch stage) */
 	char start_time[32];    /* when tracing started: UTC, ISO 8601 ("" unknown) */
 	char hostname[256];     /* the machine's name ("" unknown) */
+	bool bpf_stats;         /* kernel.bpf_stats_enabled seen on while tracing */
 };
 
 struct evtrace_kind_report {

@@ -127,6 +127,14 @@ static void detect_virt(char *out, size_t len)
 		out[0] = '\0';
 }
 
+bool machine_bpf_stats(void)
+{
+	char buf[16];
+
+	return read_line_file("/proc/sys/kernel/bpf_stats_enabled", buf, sizeof(buf)) &&
+	       strcmp(buf, "0") != 0;
+}
+
 void machine_describe(struct machine_desc *s)
 {
 	bool model = false, flags = false;
@@ -178,4 +186,5 @@ void machine_describe(struct machine_desc *s)
 		detect_virt(s->hypervisor, sizeof(s->hypervisor));
 	if (s->hypervisor[0])
 		s->virtualised = true;
+	s->bpf_stats = machine_bpf_stats();
 }
