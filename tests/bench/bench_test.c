@@ -485,6 +485,16 @@ static void test_text(void **state)
 	assert_non_null(strstr(s, "not distinguishable"));
 	assert_non_null(strstr(s, "6.18-test"));
 	assert_null(strstr(s, "IMPOSSIBLE"));
+	assert_null(strstr(s, "bpf_stats"));
+	free(s);
+	fclose(f);
+	/* kernel.bpf_stats_enabled seen on: a condition of its own */
+	r->sys.bpf_stats = true;
+	f = tmpfile();
+	bench_print_text(f, r);
+	s = slurp(f);
+	assert_non_null(strstr(s, "bpf_stats"));
+	assert_non_null(strstr(s, "every BPF program run timed by the kernel"));
 	free(s);
 	fclose(f);
 	free(r);

@@ -410,6 +410,12 @@ static void conditions(const struct bench_results *r, struct tbl *t)
 	else
 		tbl_set(t, row, 1, "%s; dispatch stage %s", r->attach_mode[0] ? r->attach_mode : "unknown",
 			r->usdt ? "measured (libevm USDT)" : "not measured (no USDT)");
+	if (s->bpf_stats) {
+		row = tbl_row(t);
+		tbl_set(t, row, 0, "bpf_stats");
+		tbl_set(t, row, 1, "on: every BPF program run timed by the kernel (two clock reads more "
+				   "each): the traced figures include it");
+	}
 	row = tbl_row(t);
 	tbl_set(t, row, 0, "policy");
 	if (!strncmp(r->cfg.policy, "fifo:", 5))
