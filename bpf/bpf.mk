@@ -8,8 +8,14 @@ BPF_HDRS    := $(wildcard bpf/*.h)
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VMLINUX_H   := $(BUILD)/vmlinux.h
 BPF_ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-# BPF_EXTRA_CFLAGS: for make bench-cost's builds (-DEVT_COST_*), else empty
+# BPF_EXTRA_CFLAGS: for make bench-cost's builds (-DEVT_COST_*), else empty;
+# never into the main tree (nothing would rebuild it without them)
 BPF_EXTRA_CFLAGS ?=
+ifneq ($(strip $(BPF_EXTRA_CFLAGS)),)
+ifeq ($(abspath $(BUILD)),$(abspath build))
+$(error BPF_EXTRA_CFLAGS makes a tracer for measurement only (make bench-cost): give it a BUILD of its own)
+endif
+endif
 BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
                -Wno-unused-function -I$(BUILD) -Ibpf \
                -I/usr/include/$(shell uname -m)-linux-gnu $(BPF_EXTRA_CFLAGS)

@@ -394,10 +394,16 @@ done
 [ -n "$gone" ] || { fail "run -- sleep 300: sleep ($child) outlived evtrace killed with SIGKILL"; kill -KILL "$child"; }
 after "SIGKILL" "$tmp/kill.err"
 
-# ---- 13. kernel.bpf_stats_enabled, as the run found it, then on
+# ---- 13. kernel.bpf_stats_enabled off, then on; set back as found, on
+# every way out of this script (EXIT, INT, TERM)
 stats=/proc/sys/kernel/bpf_stats_enabled
-stats_was=$(cat "$stats")
+stats_was=$(cat "$stats" 2>/dev/null)
+[ -n "$stats_was" ] || fail "no $stats to read: kernel.bpf_stats_enabled cannot be checked"
+trap '[ -n "$stats_was" ] && echo "$stats_was" >"$stats"; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 for on in 0 1; do
+	[ -n "$stats_was" ] || break
 	echo "$on" >"$stats"
 	"$EVTRACE" run -v --json "$tmp/stats.json" -o "$tmp/stats.txt" -- true 2>"$tmp/stats.err"
 	rc=$?

@@ -330,6 +330,8 @@ static void test_json_shape(void **state)
 			    "build/evload eventfd --count 500");
 	assert_int_equal(json_object_get_int(path_get(o, "settings", "pid", NULL)), 4242);
 	assert_true(json_object_get_boolean(path_get(o, "settings", "virtualised", NULL)));
+	assert_false(json_object_get_boolean(path_get(o, "settings", "bpf_stats_enabled", NULL)));
+	assert_non_null(path_get(o, "settings", "bpf_stats_enabled", NULL));
 	m = path_get(o, "mechanisms", "eventfd", NULL);
 	assert_non_null(m);
 	assert_int_equal(json_object_get_int64(path_get(m, "events", NULL, NULL)), 1000);
@@ -375,6 +377,7 @@ static void test_round_trip(void **state)
 	assert_string_equal(back->settings.hypervisor, "KVM");
 	assert_int_equal(back->settings.pid, 4242);
 	assert_true(back->settings.usdt);
+	assert_false(back->settings.bpf_stats);
 	assert_true(back->settings.duration_s == 1.25);
 	assert_int_equal(back->ringbuf_dropped, 7);
 	assert_int_equal(back->missed_runs, 9);
@@ -436,14 +439,38 @@ static void test_summaries_only(void **state)
 	free(r);
 }
 
+/* settings.bpf_stats_enabled: written, read back; absent (a file from
+ * before it existed): false */
+static void test_bpf_stats_setting(void **state)
+{
+	static const char old[] = "{\"settings\": {\"mode\": \"run\"}, \"mechanisms\": {}}";
+	struct evtrace_report *r = known_report(), *back = new_report();
+	char path[128], err[256] = "";
+
+	(void)state;
+	r->settings.bpf_stats = true;
+	tmp_path(path, sizeof(path), "stats.json");
+	assert_int_equal(report_write_json(r, path, err, sizeof(err)), 0);
+	assert_int_equal(report_read_json(back, path, err, sizeof(err)), 0);
+	assert_true(back->settings.bpf_stats);
+	back->settings.bpf_stats = true;
+	assert_int_equal(report_read_json_buf(back, "old", old, strlen(old), err, sizeof(err)), 0);
+	assert_false(back->settings.bpf_stats);
+	unlink(path);
+	free(r);
+	free(back);
+}
+
 static void test_merge(void **state)
 {
 	struct evtrace_report *a = known_report(), *b = known_report(), *sum = new_report();
 	const struct hist_summary *s;
 
 	(void)state;
+	b->settings.bpf_stats = true; /* on in the second part only: on in the whole */
 	report_merge(sum, a);
 	report_merge(sum, b);
+	assert_true(sum->settings.bpf_stats);
 	assert_int_equal(sum->kind[EVT_KIND_EVENTFD].counters[EVT_CNT_EVENTS], 2000);
 	assert_int_equal(sum->kind[EVT_KIND_PIPE].counters[EVT_CNT_LOST], 8);
 	assert_int_equal(sum->ringbuf_dropped, 14);
@@ -515,6 +542,7 @@ static void test_malformed(void **state)
 		{ "{\"format\": 99, \"settings\": {}, \"mechanisms\": {}}", "format 99" },
 		{ "{\"settings\": {\"pid\": \"x\"}, \"mechanisms\": {}}", "settings.pid" },
 		{ "{\"settings\": {\"virtualised\": 1}, \"mechanisms\": {}}", "settings.virtualised" },
+		{ "{\"settings\": {\"bpf_stats_enabled\": 1}, \"mechanisms\": {}}", "settings.bpf_stats_enabled" },
 		{ "{\"settings\": {}, \"mechanisms\": {\"futex\": {}}}", "unknown mechanism" },
 		{ "{\"settings\": {}, \"mechanisms\": {\"eventfd\": 3}}", "not an object" },
 		{ "{\"settings\": {}, \"mechanisms\": {\"eventfd\": {}}}", "missing \"events\"" },
@@ -752,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_summaries_only),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_bpf_stats_setting),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_malformed_mechanism),

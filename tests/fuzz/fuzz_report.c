@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      rep.settings.ncpus == back.settings.ncpus &&
 	      !memcmp(&rep.settings.duration_s, &back.settings.duration_s, sizeof(double)) &&
 	      rep.settings.virtualised == back.settings.virtualised &&
-	      rep.settings.usdt == back.settings.usdt, "a setting differs after the round trip", text);
+	      rep.settings.usdt == back.settings.usdt &&
+	      rep.settings.bpf_stats == back.settings.bpf_stats, "a setting differs after the round trip", text);
 	o2 = report_to_json(&back);
 	text2 = json_object_to_json_string_ext(o2, JSON_C_TO_STRING_PLAIN);
 	ret = report_read_json_buf(&back, "rewritten", text2, strlen(text2), err2, sizeof(err2));

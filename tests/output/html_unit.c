@@ -80,6 +80,23 @@ static void test_escaped(void **state)
 	free(r);
 }
 
+/* kernel.bpf_stats_enabled seen on: a condition row; off: none */
+static void test_bpf_stats_row(void **state)
+{
+	struct evtrace_report *r = fake();
+	char *page = render(r);
+
+	(void)state;
+	assert_null(strstr(page, "bpf_stats"));
+	free(page);
+	r->settings.bpf_stats = true;
+	page = render(r);
+	assert_int_equal(count(page, ">bpf_stats<"), 1);
+	assert_non_null(strstr(page, "every BPF program run timed by the kernel"));
+	free(page);
+	free(r);
+}
+
 static void test_plots(void **state)
 {
 	struct evtrace_report *r = fake();
@@ -159,6 +176,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_plots),
+		cmocka_unit_test(test_bpf_stats_row),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_save),
 	};

@@ -17,7 +17,7 @@ of the same round, and the median round-trip p50 ratio to the untraced run.
 Environment: BUILD [build], EVLOAD, CPU_ROUNDS [15], CPU_COUNT [20000].
 A benchmark: prints figures, exits non-zero only when it cannot measure.
 """
-import json, os, statistics as st, subprocess, sys, tempfile
+import json, os, signal, statistics as st, subprocess, sys, tempfile
 
 build = os.environ.get("BUILD", "build")
 evload = os.environ.get("EVLOAD", os.path.join(build, "evload"))
@@ -77,10 +77,20 @@ def main():
     # kernel.bpf_stats_enabled=1 (left on) times every program run, the
     # floor's too: off while measuring, as found afterwards
     sysctl = "/proc/sys/kernel/bpf_stats_enabled"
-    old = open(sysctl).read().strip()
+    try:
+        old = open(sysctl).read().strip()
+    except OSError:
+        old = "0"
+    # SIGTERM too goes through the finally below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         if old != "0":
-            open(sysctl, "w").write("0")
+            try:
+                open(sysctl, "w").write("0")
+            except OSError as e:
+                old = "0"
+                die("kernel.bpf_stats_enabled is on and cannot be turned off (%s): every traced "
+                    "figure would be too high" % e)
             print("bench-cpu: kernel.bpf_stats_enabled was on: off while measuring", file=sys.stderr)
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(rounds):
@@ -91,7 +101,11 @@ def main():
                     rtt[name].append(t)
     finally:
         if old != "0":
-            open(sysctl, "w").write(old)
+            try:
+                open(sysctl, "w").write(old)
+            except OSError as e:
+                print("bench-cpu: could not set kernel.bpf_stats_enabled back to %s: %s" % (old, e),
+                      file=sys.stderr)
     first = bins[0][0]
     print("evload eventfd --pattern pingpong --cpu same --count %s: %d rounds, medians" % (count, rounds))
     print("%-10s %14s %14s %10s %14s" % ("condition", "cpu/event", "over floor", "cpu/" + first,

@@ -98,17 +98,8 @@ for v in ROUNDS COUNT QUIET_BUDGET FLOOD_MAX; do
 done
 [ "$ROUNDS" -gt 0 ] && [ "$COUNT" -gt 0 ] || die "OVERHEAD_ROUNDS and OVERHEAD_COUNT must be above 0"
 
-# kernel.bpf_stats_enabled=1 (left on by a profiling session, or make
-# bench-bpfstats interrupted) times every BPF program run: two clock reads
-# more per run, on every traced condition alike but not on the untraced one,
-# so every ratio would come out too high (here: floor 1.36 instead of 1.18).
-# Off for the benchmark, as it was found again at its end.
 STATS_SYSCTL=/proc/sys/kernel/bpf_stats_enabled
-STATS_WAS=$(cat "$STATS_SYSCTL" 2>/dev/null || echo 0)
-if [ "$STATS_WAS" != 0 ]; then
-	echo 0 >"$STATS_SYSCTL" || die "kernel.bpf_stats_enabled is on and cannot be turned off: every traced figure would be too high"
-	say "bench-overhead: kernel.bpf_stats_enabled was on: off for the benchmark, on again at its end" >&2
-fi
+STATS_WAS=0             # kernel.bpf_stats_enabled as found (cleanup restores it)
 
 # ---------------------------------------------------------------- python side
 # JSON parsing, statistics, and the timing helpers.
@@ -397,7 +388,12 @@ stop_pid() {
 }
 
 cleanup() {
-	trap - EXIT INT TERM
+	trap - EXIT
+	trap '' INT TERM               # a second Ctrl-C does not cut the cleanup short
+	if [ "$STATS_WAS" != 0 ]; then
+		{ echo "$STATS_WAS" >"$STATS_SYSCTL"; } 2>/dev/null ||
+			say "bench-overhead: could not set kernel.bpf_stats_enabled back to $STATS_WAS" >&2
+	fi
 	stop_pid "$CHILD_PID" TERM     # a background job ignores SIGINT
 	stop_pid "$TRACER_PID"
 	if [ -n "$MOUNTED_TRACEFS" ]; then
@@ -405,11 +401,23 @@ cleanup() {
 			say "bench-overhead: left tracefs mounted at $TRACEFS (busy: another user has it open)" >&2
 	fi
 	rm -rf "$TMP"
-	[ "$STATS_WAS" = 0 ] || echo "$STATS_WAS" >"$STATS_SYSCTL" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# kernel.bpf_stats_enabled=1 (left on by a profiling session, or make
+# bench-bpfstats interrupted) times every BPF program run: two clock reads
+# more per run, on every traced condition alike but not on the untraced one,
+# so every ratio would come out too high (here: floor 1.36 instead of 1.18).
+# Off for the benchmark, as it was found again at its end (cleanup).
+found=$(cat "$STATS_SYSCTL" 2>/dev/null || echo 0)
+if [ "$found" != 0 ]; then
+	{ echo 0 >"$STATS_SYSCTL"; } 2>/dev/null ||
+		die "kernel.bpf_stats_enabled is on and cannot be turned off: every traced figure would be too high"
+	STATS_WAS=$found
+	say "bench-overhead: kernel.bpf_stats_enabled was on: off for the benchmark, on again at its end" >&2
+fi
 
 # Run a measured command in the background and wait for it, so that a signal
 # to this script reaches the trap at once; bounded by RUN_TIMEOUT (SIGINT
@@ -657,12 +665,12 @@ awk '$2 == "evtrace" {
 # machine takes the kernel's traced-syscall path once any program is on
 # sys_enter or sys_exit), beside which evtrace's own cost is the rest.
 say ""
-say "flood: evload eventfd --pattern flood, untraced and under evtrace run; count x4 from 100000 until"
+say "flood: evload eventfd --pattern flood, untraced, under the floor and under evtrace run; count x4 from 100000 until"
 say "evtrace loses events or ring-buffer records, the rate stops growing, or $FLOOD_MAX."
 say "ev/s: evload's throughput_eps (sends delivered per second, coalesced ones included);"
-say "floor: the rate under the empty programs / untraced; ratio: under evtrace / untraced."
+say "f/u: the floor's rate / untraced; t/u: evtrace's rate / untraced."
 printf '  %-16s %-5s %8s %11s %11s %11s %5s %5s | %8s %8s %4s %4s %7s %4s | %s\n' mode cpu count "untraced" "floor" \
-	"traced" floor ratio events coalesc lost unm rb_recs drop "evload recv/coal"
+	"traced" f/u t/u events coalesc lost unm rb_recs drop "evload recv/coal"
 FLOOD_BEST=$TMP/flood.best
 : >"$FLOOD_BEST"
 flood_series() {        # label cpu "evload args" "evtrace args"

@@ -29,6 +29,7 @@
 #include "bench_baseline.h"
 #include "bench_impl.h"
 #include "html.h"
+#include "machine.h"
 #include "outfile.h"
 #include "parse.h"
 #include "tracer.h"
@@ -548,6 +549,8 @@ int cmd_bench(int argc, char **argv)
 		run_plan(r, sess, &p);
 	bench_session_close(sess);
 	r->elapsed_s = mono_s() - p.t0;
+	/* turned on at any time during the trials: the figures include it */
+	r->sys.bpf_stats = r->sys.bpf_stats || machine_bpf_stats();
 	if (bench_interrupted) {
 		errline(&c, "interrupted: no results");
 		ret = 130;

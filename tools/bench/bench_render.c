@@ -820,6 +820,7 @@ struct json_object *bench_to_json(const struct bench_results *r)
 	json_object_object_add(set, "traced", json_object_new_boolean(!r->cfg.no_trace));
 	json_object_object_add(set, "attach_mode", json_object_new_string(r->attach_mode));
 	json_object_object_add(set, "usdt", json_object_new_boolean(r->usdt));
+	json_object_object_add(set, "bpf_stats_enabled", json_object_new_boolean(r->sys.bpf_stats));
 	json_object_object_add(set, "policy", json_object_new_string(r->cfg.policy));
 	json_object_object_add(set, "trials", json_object_new_int(r->cfg.trials));
 	json_object_object_add(set, "interleaved", json_object_new_boolean(true));

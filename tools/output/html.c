@@ -394,6 +394,9 @@ static void settings_table(FILE *f, const struct evtrace_report *r)
 	snprintf(buf, sizeof(buf), "%s; dispatch %s", s->attach_mode[0] ? s->attach_mode : "unknown",
 		 s->usdt ? "measured at libevm's probes" : "not measured");
 	kv(f, "tracer", buf);
+	if (s->bpf_stats)
+		kv(f, "bpf_stats", "on: every BPF program run timed by the kernel (two clock reads "
+				   "more each): the figures include it");
 	fputs("</table>\n", f);
 	fprintf(f, "<p class=\"counters\"><span>ring buffer: %llu records, "
 		   "<span class=\"%s\">%llu dropped</span></span><span class=\"%s\">missed BPF runs: "
@@ -741,6 +744,9 @@ static void bench_conditions(FILE *f, const struct bench_results *r)
 			 r->attach_mode[0] ? r->attach_mode : "unknown",
 			 r->usdt ? "measured" : "not measured");
 	kv(f, "tracer", buf);
+	if (s->bpf_stats)
+		kv(f, "bpf_stats", "on: every BPF program run timed by the kernel (two clock reads "
+				   "more each): the traced figures include it");
 	kv(f, "policy", r->cfg.policy);
 	snprintf(buf, sizeof(buf), "%d per scenario and mechanism, interleaved%s", r->cfg.trials,
 		 r->cfg.quick ? " (quick mode)" : "");

@@ -304,6 +304,7 @@ void report_merge(struct evtrace_report *dst, const struct evtrace_report *src)
 		memcpy(dst->settings.attach_mode, src->settings.attach_mode,
 		       sizeof(dst->settings.attach_mode));
 	dst->settings.usdt = dst->settings.usdt || src->settings.usdt;
+	dst->settings.bpf_stats = dst->settings.bpf_stats || src->settings.bpf_stats;
 	report_summarize(dst);
 }
 
