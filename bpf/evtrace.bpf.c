@@ -383,6 +383,7 @@ struct {
 
 static const struct tstate zero_state;
 static const struct pend zero_pend;
+static const struct kcounters zero_kc;
 
 /* The parts, in dependency order. Shared pieces: */
 #include "hist.bpf.h"          /* histograms, counters, per-event records */

@@ -45,9 +45,12 @@ static __noinline int pcnt_add(__u32 tgid, __u32 kind, __u32 sig, __u32 c, __u64
 		return 0;
 	k = bpf_map_lookup_elem(&pcounters, &key);
 	if (!k) {
-		struct kcounters zero = {};
-
-		bpf_map_update_elem(&pcounters, &key, &zero, BPF_NOEXIST);
+		/* the zero value from .rodata, not the stack: this function is
+		 * the last frame of the deepest call chains (an exit program,
+		 * sys_exit_consume, consume, here), whose frames together must
+		 * fit in 512 bytes where the kernel gives the programs no
+		 * private stack */
+		bpf_map_update_elem(&pcounters, &key, &zero_kc, BPF_NOEXIST);
 		k = bpf_map_lookup_elem(&pcounters, &key);
 		if (!k)
 			return 0;

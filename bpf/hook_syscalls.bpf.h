@@ -257,25 +257,25 @@ static __always_inline __u8 sys_exit_unentered(struct tstate *t, const struct sc
 }
 
 /* A consumption ending at sys_exit (op SC_SIGWAIT, or SC_READ of a kind
- * other than eventfd): decoded by its mechanism, closed by consume(). A
- * global function: its paths (each kind's, each with or without a queue,
- * in a slot or the hash) verified once, not once per state sys_exit_body
- * arrives with. */
-__noinline int sys_exit_consume(struct tstate *t, long ret, __u64 now, __u32 op)
+ * other than eventfd): decoded by its mechanism into *c (the caller's,
+ * zeroed), closed by consume(). A global function: its paths (each kind's,
+ * each with or without a queue, in a slot or the hash) verified once, not
+ * once per state sys_exit_body arrives with. The read's events past the
+ * first (c->more) are the caller's to close: their bpf_loop callback calls
+ * consume() again, and that chain must not stack on this frame too (the
+ * frames of a call chain share 512 bytes where the kernel gives the
+ * programs no private stack). */
+__noinline int sys_exit_consume(struct tstate *t, long ret, __u64 now, __u32 op, struct cons *c)
 {
 	struct pend *p = NULL;
-	struct cons c = {};
 
-	if (!t)
+	if (!t || !c)
 		return 0;
-	if (op == SC_SIGWAIT) {
-		if (!sigwait_exit(ret, &c, &p))
-			return 0;
-	} else if (!mech_read_exit(t, ret, now, &c, &p)) {
+	if (op == SC_SIGWAIT ? !sigwait_exit(ret, c, &p) : !mech_read_exit(t, ret, now, c, &p)) {
+		c->more = 0;
 		return 0;
 	}
-	consume(t, &c, p, now, 0);
-	mech_read_more(t, &c, now);
+	consume(t, c, p, now, 0);
 	return 0;
 }
 
@@ -319,14 +319,18 @@ static __always_inline int sys_exit_body(struct tstate *t, long id, long ret, co
 		send_done(t, now, op);
 		return 0;
 	case SC_SIGWAIT:
-		return sys_exit_consume(t, ret, now, op);
+		return sys_exit_consume(t, ret, now, op, &c);
 	case SC_READ:
 		if (ret <= 0)
 			return 0;
 		/* the eventfd read here (the hot one: no call more); every
-		 * other kind's in sys_exit_consume */
-		if (t->sc_kind != EVT_KIND_EVENTFD)
-			return sys_exit_consume(t, ret, now, op);
+		 * other kind's in sys_exit_consume, then its events past the
+		 * first */
+		if (t->sc_kind != EVT_KIND_EVENTFD) {
+			sys_exit_consume(t, ret, now, op, &c);
+			mech_read_more(t, &c, now);
+			return 0;
+		}
 		eventfd_read_exit(t, ret, &c, &p);
 		break;
 	default:

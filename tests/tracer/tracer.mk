@@ -52,3 +52,14 @@ $(KBTF_TEST): $(patsubst %.c,$(BUILD)/asan/%.o,tests/tracer/kbtf_test.c tools/tr
 
 test-kbtf: $(KBTF_TEST)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(KBTF_TEST)
+
+# The stack of each program's deepest call chain (tests/tracer/bpf_stack.py
+# on the object as compiled): within the 512 bytes a kernel without private
+# stacks for these programs allows (such a kernel refused evt_exit_btf's
+# 528), whatever the test machine's kernel accepts; the checker refuses a
+# lower limit (no BPF, no root).
+.PHONY: test-bpf-stack
+TEST_TARGETS += test-bpf-stack
+
+test-bpf-stack: $(BPF_OBJS)
+	@for o in $(BPF_OBJS); do tests/tracer/bpf_stack_test.sh $$o || exit 1; done
