@@ -10,6 +10,7 @@ TEST_TARGETS += test-tracer
 TRACER_TEST      := $(BUILD)/tests/tracer/tracer_test
 TRACER_LOAD      := $(BUILD)/tests/tracer/tracer_load
 TRACER_TEST_OBJS := $(BUILD)/obj/tests/tracer/tracer_test.o $(BUILD)/obj/tools/tracer/tracer.o \
+                    $(BUILD)/obj/tools/tracer/verifier_log.o \
                     $(BUILD)/obj/tools/tracer/kbtf.o \
                     $(BUILD)/obj/tools/tracer/report.o $(BUILD)/obj/tools/tracer/outfile.o \
                     $(BUILD)/obj/user/shared/hist.o $(BUILD)/obj/user/shared/mech.o \
@@ -63,3 +64,16 @@ TEST_TARGETS += test-bpf-stack
 
 test-bpf-stack: $(BPF_OBJS)
 	@for o in $(BPF_OBJS); do tests/tracer/bpf_stack_test.sh $$o || exit 1; done
+
+# The verifier's reason for a refused load out of libbpf's log message
+# (tools/tracer/verifier_log.c: unit, ASan+UBSan, cmocka, no BPF).
+.PHONY: test-verifier-log
+TEST_TARGETS += test-verifier-log
+
+VERIFIER_LOG_TEST := $(BUILD)/tests/tracer/verifier_log_test
+$(VERIFIER_LOG_TEST): $(patsubst %.c,$(BUILD)/asan/%.o,tests/tracer/verifier_log_test.c tools/tracer/verifier_log.c)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka
+
+test-verifier-log: $(VERIFIER_LOG_TEST)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(VERIFIER_LOG_TEST)

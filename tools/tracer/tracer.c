@@ -8,6 +8,7 @@
  */
 #include "tracer.h"
 #include "kbtf.h"
+#include "verifier_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,8 +80,24 @@ static const char *const mode_names[] = {
 
 static int verbose_level;
 
+/* The verifier's reason for the last load libbpf saw refused (program,
+ * reason), whatever the verbosity: a refused load is said as such, not as
+ * the bare EACCES libbpf returns. Emptied before each load. */
+static char refused_prog[64], refused_why[200];
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN) {
+		va_list aq;
+		char *msg = NULL;
+
+		va_copy(aq, ap);
+		if (vasprintf(&msg, fmt, aq) >= 0)
+			verifier_log_reason(msg, refused_prog, sizeof(refused_prog), refused_why,
+					    sizeof(refused_why));
+		va_end(aq);
+		free(msg);
+	}
 	if (level == LIBBPF_DEBUG && verbose_level < 2)
 		return 0;
 	if (!verbose_level)
@@ -227,9 +244,14 @@ static int try_mode(struct tracer *t, enum evt_mode mode, const struct evt_confi
 		 * a buffer half full wakes it early */
 		skel->rodata->rb_wake_at = RINGBUF_SIZE / 2;
 	}
+	refused_prog[0] = refused_why[0] = '\0';
 	err = evtrace_bpf__load(skel);
 	if (err) {
-		snprintf(why, whylen, "load: %s", strerror(-err));
+		if (refused_why[0])
+			snprintf(why, whylen, "load: the kernel's verifier refused %s (%s)", refused_prog,
+				 refused_why);
+		else
+			snprintf(why, whylen, "load: %s", strerror(-err));
 		evtrace_bpf__destroy(skel);
 		return err;
 	}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verifier's reason for refusing a program, out of libbpf's load log
+ * message (verifier_log.h).
+ */
+#include "verifier_log.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#define LOG_BEGIN "': -- BEGIN PROG LOAD LOG --\n"
+#define LOG_END   "-- END PROG LOAD LOG --"
+
+/* The verifier's statistics, printed after its reason. */
+static bool is_stats(const char *line, size_t n)
+{
+	static const char *const prefixes[] = { "processed ", "verification time ", "stack depth ",
+						"max_states_per_insn " };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i]);
+
+		if (n >= pl && !memcmp(line, prefixes[i], pl))
+			return true;
+	}
+	return false;
+}
+
+static void copy_clean(char *dst, size_t dstlen, const char *src, size_t n)
+{
+	size_t i;
+
+	if (!dstlen)
+		return;
+	if (n >= dstlen)
+		n = dstlen - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	dst[n] = '\0';
+}
+
+int verifier_log_reason(const char *msg, char *prog, size_t proglen, char *why, size_t whylen)
+{
+	const char *begin, *name, *body, *end, *p, *best = NULL;
+	size_t best_n = 0;
+
+	if (!msg || !(begin = strstr(msg, LOG_BEGIN)))
+		return 0;
+	/* the name: between "prog '" and the "'" that opens LOG_BEGIN */
+	for (name = begin; name > msg && name[-1] != '\''; name--)
+		;
+	if (name == msg || name - msg < 6 || memcmp(name - 6, "prog '", 6))
+		return 0;
+	body = begin + strlen(LOG_BEGIN);
+	end = strstr(body, LOG_END);
+	if (!end)
+		end = body + strlen(body);
+	/* the last line before the statistics that says anything */
+	for (p = body; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t s = 0;
+
+		while (s < n && (p[s] == ' ' || p[s] == '\t'))
+			s++;
+		if (n > s && !is_stats(p + s, n - s)) {
+			best = p + s;
+			best_n = n - s;
+		}
+		p += n + 1;
+	}
+	if (!best)
+		return 0;
+	copy_clean(prog, proglen, name, (size_t)(begin - name));
+	copy_clean(why, whylen, best, best_n);
+	return 1;
+}
