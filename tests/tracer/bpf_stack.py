@@ -8,11 +8,12 @@ Where the kernel gives a program no private stack (kernels before private
 stacks, or one that does not use them for these program types), the
 verifier adds up the frames of each call chain (main program, its global and
 static subprograms, bpf_loop callbacks), each rounded up to 16 bytes (JIT),
-and refuses the program when a chain passes 512 bytes. This reads the same
-from the object as compiled (llvm-objdump -dr): each function's frame (the
-deepest r10 offset it uses, directly or through a copy of r10), its calls
-(relocated calls and callbacks' addresses), and prints each program's
-deepest chain. Exit 1 when one is over --limit (default 512); 2 on bad
+and refuses the program when a chain passes 512 bytes. This reads an upper
+bound of the same from the object as compiled (llvm-objdump -dr, the
+functions from its symbol table): each function's frame (the deepest r10
+offset it uses, directly or through a copy of r10; the verifier counts only
+what the paths it keeps use), its calls (relocated or linked calls and
+callbacks' addresses), and prints each program's deepest chain. Exit 1 when one is over --limit (default 512); 2 on bad
 input. The verifier's own figure is the last word; this keeps a margin
 visible on machines whose kernel would accept more.
 """
@@ -33,7 +34,7 @@ CALL_IMM = re.compile(r"^call (-?\d+)$")
 LD_IMM = re.compile(r"^r\d+ = (\d+) ll$")
 
 
-def parse(lines):
+def parse(lines, func_names=None):
     """Functions: name -> {section, start, frame, calls}.
 
     A call to a function of the object is a call instruction whose source
@@ -78,7 +79,8 @@ def parse(lines):
             cur = None
             continue
         m = FUNC.match(line)
-        if m and not m.group(2).startswith("LBB"):
+        if m and (m.group(2) in func_names if func_names is not None
+                  else not m.group(2).startswith("LBB")):
             name = m.group(2)
             start = int(m.group(1), 16) // 8
             cur = {"section": section, "start": start, "frame": 0, "calls": set()}
@@ -151,7 +153,15 @@ def main():
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"bpf_stack: cannot disassemble {args.obj}: {e}", file=sys.stderr)
         return 2
-    funcs = parse(out.splitlines())
+    try:
+        syms = subprocess.run(["llvm-objdump", "-t", args.obj], check=True,
+                              capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"bpf_stack: cannot read the symbols of {args.obj}: {e}", file=sys.stderr)
+        return 2
+    # functions: the symbols of type F (not the local labels between them)
+    names = {l.split()[-1] for l in syms.splitlines() if re.search(r"\sF\s", l)}
+    funcs = parse(out.splitlines(), names)
     progs = [n for n, f in funcs.items() if f["section"] and f["section"] != ".text"]
     if not progs:
         print(f"bpf_stack: no BPF programs in {args.obj}", file=sys.stderr)

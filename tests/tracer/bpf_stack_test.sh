@@ -9,12 +9,19 @@ set -u
 obj=${1:?usage: bpf_stack_test.sh BPF_OBJECT}
 here=$(dirname "$0")
 fail=0
-out=$("$here/bpf_stack.py" --top 50 "$obj") || { echo "FAIL: a call chain over 512 bytes"; fail=1; }
+out=$("$here/bpf_stack.py" --top 50 "$obj")
+rc=$?
+case $rc in
+0) ;;
+1) echo "FAIL: a call chain over 512 bytes"; fail=1 ;;
+*) echo "FAIL: bpf_stack.py could not read $obj (exit $rc)"; exit 1 ;;
+esac
 echo "$out" | head -3
+# the exit programs' deepest chain goes through a bpf_loop callback (a
+# read's further events) into consume(): the checker must follow both
 exit_chain=$(echo "$out" | grep -m1 ' evt_exit_btf ')
-frames=$(echo "$exit_chain" | grep -o ' + ' | wc -l)
-if [ "$frames" -lt 3 ] || ! echo "$exit_chain" | grep -q ' consume '; then
-	echo "FAIL: evt_exit_btf's chain not followed through consume(): '$exit_chain'"
+if ! echo "$exit_chain" | grep -Eq ' (signalfd_more|pipe_more) [0-9]+ \+ consume '; then
+	echo "FAIL: evt_exit_btf's chain not followed through a bpf_loop callback into consume(): '$exit_chain'"
 	fail=1
 fi
 deepest=$(echo "$out" | awk 'NR == 1 { print $1 }')

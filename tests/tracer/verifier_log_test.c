@@ -37,6 +37,17 @@ static const char access_log[] =
 	"stack depth 0\n"
 	"-- END PROG LOAD LOG --\n";
 
+/* An infinite loop: the verifier prints the states it compared after its
+ * reason. */
+static const char loop_log[] =
+	"prog 'evt_slot': -- BEGIN PROG LOAD LOG --\n"
+	"5: (05) goto pc-2\n"
+	"infinite loop detected at insn 5\n"
+	"cur state: R1=ctx() R10=fp0\n"
+	"old state: R1=ctx() R10=fp0\n"
+	"processed 9 insns (limit 1000000) max_states_per_insn 0 total_states 1\n"
+	"-- END PROG LOAD LOG --\n";
+
 static void test_refusals(void **state)
 {
 	static const struct {
@@ -44,6 +55,7 @@ static void test_refusals(void **state)
 	} cases[] = {
 		{ stack_log, "evt_exit_btf", "combined stack size of 5 calls is 528. Too large" },
 		{ access_log, "evt_enter_raw", "R2 invalid mem access 'scalar'" },
+		{ loop_log, "evt_slot", "infinite loop detected at insn 5" },
 	};
 	char prog[64], why[128];
 

@@ -82,7 +82,8 @@ static int verbose_level;
 
 /* The verifier's reason for the last load libbpf saw refused (program,
  * reason), whatever the verbosity: a refused load is said as such, not as
- * the bare EACCES libbpf returns. Emptied before each load. */
+ * the bare EACCES libbpf returns. Emptied before each load; static, as the
+ * loads are made from one thread. */
 static char refused_prog[64], refused_why[200];
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -92,11 +93,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		char *msg = NULL;
 
 		va_copy(aq, ap);
-		if (vasprintf(&msg, fmt, aq) >= 0)
+		if (vasprintf(&msg, fmt, aq) >= 0) {
 			verifier_log_reason(msg, refused_prog, sizeof(refused_prog), refused_why,
 					    sizeof(refused_why));
+			free(msg);
+		}
 		va_end(aq);
-		free(msg);
 	}
 	if (level == LIBBPF_DEBUG && verbose_level < 2)
 		return 0;
@@ -801,7 +803,7 @@ static int load_first_mode(struct tracer *t, const struct evt_config *cfg, const
 			   size_t errlen)
 {
 	const char *force = getenv("EVTRACE_ATTACH_MODE");
-	char why[3][160] = { "", "", "" }, kwhy[160] = "";
+	char why[3][300] = { "", "", "" }, kwhy[160] = "";
 	int want = EVT_MODE_TP_BTF, r = -ENOTSUP;
 	struct kbtf kb = { .fd = -1 };
 	bool prepared = false;

@@ -11,19 +11,33 @@
 #define LOG_BEGIN "': -- BEGIN PROG LOAD LOG --\n"
 #define LOG_END   "-- END PROG LOAD LOG --"
 
-/* The verifier's statistics, printed after its reason. */
-static bool is_stats(const char *line, size_t n)
+static bool has_prefix(const char *line, size_t n, const char *const *prefixes, size_t count)
 {
-	static const char *const prefixes[] = { "processed ", "verification time ", "stack depth ",
-						"max_states_per_insn " };
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+	for (size_t i = 0; i < count; i++) {
 		size_t pl = strlen(prefixes[i]);
 
 		if (n >= pl && !memcmp(line, prefixes[i], pl))
 			return true;
 	}
 	return false;
+}
+
+/* The verifier's statistics, printed after its reason. */
+static bool is_stats(const char *line, size_t n)
+{
+	static const char *const prefixes[] = { "processed ", "verification time ", "stack depth ",
+						"max_states_per_insn " };
+
+	return has_prefix(line, n, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
+}
+
+/* The register states the verifier may print after its reason (an
+ * infinite loop's "cur state:" and "old state:"). */
+static bool is_state_dump(const char *line, size_t n)
+{
+	static const char *const prefixes[] = { "cur state:", "old state:" };
+
+	return has_prefix(line, n, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
 }
 
 static void copy_clean(char *dst, size_t dstlen, const char *src, size_t n)
@@ -58,7 +72,8 @@ int verifier_log_reason(const char *msg, char *prog, size_t proglen, char *why, 
 	end = strstr(body, LOG_END);
 	if (!end)
 		end = body + strlen(body);
-	/* the last line before the statistics that says anything */
+	/* the last line before the first statistics line that says anything
+	 * but a register state dump */
 	for (p = body; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -66,7 +81,9 @@ int verifier_log_reason(const char *msg, char *prog, size_t proglen, char *why, 
 
 		while (s < n && (p[s] == ' ' || p[s] == '\t'))
 			s++;
-		if (n > s && !is_stats(p + s, n - s)) {
+		if (n > s && is_stats(p + s, n - s))
+			break;
+		if (n > s && !is_state_dump(p + s, n - s)) {
 			best = p + s;
 			best_n = n - s;
 		}

@@ -5,7 +5,8 @@
  * and then the verifier's log between "-- BEGIN PROG LOAD LOG --" and
  * "-- END PROG LOAD LOG --". The verifier's reason is the log's last line
  * before its statistics ("processed N insns ...", "verification time",
- * "stack depth"). A refused load is an EACCES (or EINVAL) the user would
+ * "stack depth"), register state dumps ("cur state:", "old state:") left
+ * out. A refused load is an EACCES (or EINVAL) the user would
  * otherwise read as a privilege problem ("Permission denied").
  */
 #ifndef EVTRACE_VERIFIER_LOG_H
