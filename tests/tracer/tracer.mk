@@ -71,7 +71,8 @@ test-bpf-stack: $(BPF_OBJS)
 TEST_TARGETS += test-verifier-log
 
 VERIFIER_LOG_TEST := $(BUILD)/tests/tracer/verifier_log_test
-$(VERIFIER_LOG_TEST): $(patsubst %.c,$(BUILD)/asan/%.o,tests/tracer/verifier_log_test.c tools/tracer/verifier_log.c)
+$(VERIFIER_LOG_TEST): $(patsubst %.c,$(BUILD)/asan/%.o,tests/tracer/verifier_log_test.c tools/tracer/verifier_log.c \
+                                    user/shared/textesc.c)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) -o $@ $^ -lcmocka
 

@@ -4,6 +4,7 @@
  * message (verifier_log.h).
  */
 #include "verifier_log.h"
+#include "textesc.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -40,20 +41,18 @@ static bool is_state_dump(const char *line, size_t n)
 	return has_prefix(line, n, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
 }
 
-static void copy_clean(char *dst, size_t dstlen, const char *src, size_t n)
+/* The n bytes at src, cut to fit (at most LINE_MAX_COPY), escaped for the
+ * terminal into dst as every string from outside is (textesc.h). */
+#define LINE_MAX_COPY 255
+static void copy_escaped(char *dst, size_t dstlen, const char *src, size_t n)
 {
-	size_t i;
+	char raw[LINE_MAX_COPY + 1];
 
-	if (!dstlen)
-		return;
-	if (n >= dstlen)
-		n = dstlen - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	dst[n] = '\0';
+	if (n > LINE_MAX_COPY)
+		n = LINE_MAX_COPY;
+	memcpy(raw, src, n);
+	raw[n] = '\0';
+	text_escape(raw, dst, dstlen);
 }
 
 int verifier_log_reason(const char *msg, char *prog, size_t proglen, char *why, size_t whylen)
@@ -91,7 +90,7 @@ int verifier_log_reason(const char *msg, char *prog, size_t proglen, char *why, 
 	}
 	if (!best)
 		return 0;
-	copy_clean(prog, proglen, name, (size_t)(begin - name));
-	copy_clean(why, whylen, best, best_n);
+	copy_escaped(prog, proglen, name, (size_t)(begin - name));
+	copy_escaped(why, whylen, best, best_n);
 	return 1;
 }

@@ -16,7 +16,7 @@
 
 /* From one message of libbpf's (msg, NUL-ended): if it holds a program's
  * load log, the program's name into prog and the verifier's reason into
- * why (both NUL-ended, cut to their sizes; control characters replaced),
+ * why (both NUL-ended, cut to their sizes, escaped as text_escape does),
  * and 1; 0 if the message is no load log or has no reason line. */
 int verifier_log_reason(const char *msg, char *prog, size_t proglen, char *why, size_t whylen);
 
