@@ -47,8 +47,8 @@ static __noinline int pcnt_add(__u32 tgid, __u32 kind, __u32 sig, __u32 c, __u64
 	if (!k) {
 		/* the zero value from .rodata, not the stack: this function is
 		 * the last frame of the deepest call chains (an exit program,
-		 * sys_exit_consume, consume, here), whose frames together must
-		 * fit in 512 bytes where the kernel gives the programs no
+		 * a bpf_loop callback, consume, here), whose frames together
+		 * must fit in 512 bytes where the kernel gives the programs no
 		 * private stack */
 		bpf_map_update_elem(&pcounters, &key, &zero_kc, BPF_NOEXIST);
 		k = bpf_map_lookup_elem(&pcounters, &key);
